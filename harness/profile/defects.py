@@ -1,0 +1,53 @@
+"""Seeded lab defects: faults a profile switches on so that every check can be shown to fail.
+
+A defect is `name` or `name:argument` (the argument names a node). Each entry says what it
+breaks; the lab target implements it, and `tests/` prove the matching checks fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DefectKind:
+    name: str
+    breaks: str
+    takes_node: bool = False
+
+
+CATALOGUE: dict[str, DefectKind] = {
+    kind.name: kind
+    for kind in (
+        DefectKind("vip-stuck", "keepalived never moves the control-plane VIP off its first holder"),
+        DefectKind("etcd-two-members", "etcd is configured with only cp1 and cp2; cp3 runs no member"),
+        DefectKind("etcd-no-prevote", "etcd runs without --pre-vote: a healed partition forces an election"),
+        DefectKind("slow-link", "the named node's link is shaped to a tenth of the profile's rate", True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Defect:
+    kind: DefectKind
+    node: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind.name}:{self.node}" if self.node else self.kind.name
+
+
+def parse_defect(text: str, node_names: list[str]) -> Defect:
+    """Parse `name[:node]`; raises ValueError with a sentence naming what is wrong."""
+    name, _, argument = text.partition(":")
+    kind = CATALOGUE.get(name)
+    if kind is None:
+        known = ", ".join(sorted(CATALOGUE))
+        raise ValueError(f"unknown defect {name!r} (known: {known})")
+    if kind.takes_node:
+        if argument not in node_names:
+            raise ValueError(f"defect {name!r} needs a node, as '{name}:<node>' (nodes: "
+                             f"{', '.join(node_names)})")
+        return Defect(kind, argument)
+    if argument:
+        raise ValueError(f"defect {name!r} takes no argument")
+    return Defect(kind)

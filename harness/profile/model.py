@@ -1,0 +1,163 @@
+"""The cluster profile: what the cluster looks like and what is expected of it.
+
+Values only: loading and error reporting live in `load.py`, cross-field rules in `rules.py`.
+Every field has a default where a sensible one exists, and a unit in its name where it has one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+NodeName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+
+
+class Strict(BaseModel):
+    """Base for every profile section: unknown keys are mistakes, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Role(StrEnum):
+    CONTROLPLANE = "controlplane"
+    WORKER = "worker"
+
+
+class Node(Strict):
+    name: NodeName
+    address: IPv4Address
+    roles: list[Role] = Field(min_length=1)
+    arch: Literal["arm64", "amd64"] = "arm64"
+
+    @property
+    def is_controlplane(self) -> bool:
+        return Role.CONTROLPLANE in self.roles
+
+
+class ControlPlane(Strict):
+    endpoint: IPv4Address
+    """The shared virtual IP that clients use (Talos VIP; keepalived in the lab)."""
+    port: int = Field(default=6443, ge=1, le=65535)
+    """API port behind the endpoint: 6443 for Kubernetes, 2379 (etcd client) in the lab."""
+
+
+class AddressRange(Strict):
+    first: IPv4Address
+    last: IPv4Address
+
+    def addresses(self) -> list[IPv4Address]:
+        return [IPv4Address(n) for n in range(int(self.first), int(self.last) + 1)]
+
+
+class LoadBalancerPool(Strict):
+    """Addresses handed to LoadBalancer services: a CIDR or an inclusive first–last range."""
+
+    cidr: IPv4Network | None = None
+    range: AddressRange | None = None
+
+    def addresses(self) -> list[IPv4Address]:
+        if self.range is not None:
+            return self.range.addresses()
+        return list(self.cidr.hosts()) if self.cidr is not None else []
+
+
+class Switch(Strict):
+    link_mbit: int = Field(default=1000, gt=0)
+    """Line rate of every node's link."""
+    goodput_mbit: float = Field(default=941.0, gt=0)
+    """Best TCP payload rate one link carries: 941 Mbit/s on 1GbE with a 1500-byte MTU."""
+    mtu: int = Field(default=1500, ge=576, le=9216)
+
+
+class Replication(Strict):
+    size: int = Field(default=3, ge=1)
+    min_size: int = Field(default=2, ge=1)
+
+
+class Storage(Strict):
+    enabled: bool = True
+    block_storage_class: str = "ceph-block"
+    bucket_storage_class: str = "ceph-bucket"
+    ceph_namespace: str = "rook-ceph"
+    replication: Replication = Replication()
+
+
+class Images(Strict):
+    """Container images for tools run as pods on the kubernetes target (multi-arch, arm64 first)."""
+
+    agnhost: str = "registry.k8s.io/e2e-test-images/agnhost:2.52"
+    iperf3: str = "docker.io/networkstatic/iperf3:latest"
+    fio: str = "docker.io/xridge/fio:latest"
+    debug: str = "docker.io/library/alpine:3.20"
+
+
+class Expectations(Strict):
+    """Service-level objectives the suites and scenarios hold the cluster to."""
+
+    api_unavailable_on_power_loss_max_s: float = Field(default=6.0, gt=0)
+    """Longest API outage when the control-plane node holding the VIP loses power."""
+    api_unavailable_on_leader_loss_max_s: float = Field(default=4.0, gt=0)
+    """Longest API outage when the etcd leader is killed."""
+    api_unavailable_on_follower_partition_max_s: float = Field(default=1.0, ge=0)
+    """Longest API outage when a follower is cut off the switch."""
+    api_roundtrip_p99_max_ms: float = Field(default=100.0, gt=0)
+    l2_failover_max_s: float = Field(default=20.0, gt=0)
+    """Longest outage of a LoadBalancer IP when its announcing node loses power."""
+    min_link_fraction: float = Field(default=0.95, gt=0, le=1)
+    """Fraction of the link goodput a throughput benchmark must reach."""
+    min_storage_read_fraction: float = Field(default=0.9, gt=0, le=1)
+    min_storage_write_fraction: float = Field(default=0.8, gt=0, le=1)
+    allowed_ceph_warnings: list[str] = Field(default_factory=list)
+
+
+class LabSettings(Strict):
+    """Only for the `lab` target: where it keeps state and which defects are seeded."""
+
+    state_dir: Path = Path("/run/cluster-harness/lab")
+    bridge: str = Field(default="hlab0", max_length=15)
+    workstation_address: IPv4Address = IPv4Address("198.18.0.1")
+    prefix_length: int = Field(default=24, ge=8, le=30)
+    storage: bool = False
+    """Bring Ceph up with the lab (slower); the control-plane slice does not need it."""
+    defects: list[str] = Field(default_factory=list)
+    """Seeded faults, see `harness.profile.defects`."""
+
+
+class KubernetesSettings(Strict):
+    """Only for the `kubernetes` target: where to find credentials (environment wins if unset)."""
+
+    kubeconfig: Path | None = None
+    context: str | None = None
+    talosconfig: Path | None = None
+
+
+class Profile(Strict):
+    name: str = Field(min_length=1)
+    target: Literal["lab", "kubernetes"] = "lab"
+    nodes: list[Node] = Field(min_length=1)
+    controlplane: ControlPlane
+    loadbalancer_pool: LoadBalancerPool
+    switch: Switch = Switch()
+    storage: Storage = Storage()
+    images: Images = Images()
+    expectations: Expectations = Expectations()
+    lab: LabSettings = LabSettings()
+    kubernetes: KubernetesSettings = KubernetesSettings()
+
+    def controlplane_nodes(self) -> list[Node]:
+        return [node for node in self.nodes if node.is_controlplane]
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        known = ", ".join(n.name for n in self.nodes)
+        raise KeyError(f"no node {name!r} in profile {self.name!r} (nodes: {known})")
+
+    @property
+    def quorum(self) -> int:
+        return len(self.controlplane_nodes()) // 2 + 1

@@ -1,0 +1,18 @@
+"""Run files: one versioned JSON file per run, merged from every pytest process, loaded into pandas."""
+
+from harness.results.frames import RunFrames, load_frames, series_key
+from harness.results.recorder import RunRecorder
+from harness.results.records import (
+    FORMAT_VERSION,
+    Measurement,
+    Outcome,
+    RunMeta,
+    Timeline,
+    new_run_id,
+    utc_now_iso,
+)
+from harness.results.store import RunFileError, merge_run, read_run_file, run_files, start_run
+
+__all__ = ["FORMAT_VERSION", "Measurement", "Outcome", "RunFileError", "RunFrames", "RunMeta",
+           "RunRecorder", "Timeline", "load_frames", "merge_run", "new_run_id", "read_run_file",
+           "run_files", "series_key", "start_run", "utc_now_iso"]

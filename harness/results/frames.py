@@ -1,0 +1,62 @@
+"""Load run files into pandas DataFrames: runs, outcomes and measurements across many runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness.results.store import read_run_file, run_files
+
+RUN_COLUMNS = ["run_id", "label", "target", "profile", "harness_version", "started", "ended",
+               "status", "components", "path"]
+OUTCOME_COLUMNS = ["run_id", "nodeid", "outcome", "duration_s", "message", "worker"]
+MEASUREMENT_COLUMNS = ["run_id", "metric", "series", "value", "unit", "higher_is_better",
+                       "ceiling", "tags", "nodeid", "time"]
+
+
+@dataclass(frozen=True)
+class RunFrames:
+    runs: pd.DataFrame
+    outcomes: pd.DataFrame
+    measurements: pd.DataFrame
+
+
+def series_key(metric: str, tags: dict[str, str]) -> str:
+    """One name per comparable series: `iperf3.goodput{dst=cp2,src=cp1}`."""
+    if not tags:
+        return metric
+    return metric + "{" + ",".join(f"{k}={tags[k]}" for k in sorted(tags)) + "}"
+
+
+def load_frames(sources: Path | Iterable[Path]) -> RunFrames:
+    """Read a runs directory (or the given files) into three frames, oldest run first."""
+    paths = run_files(sources) if isinstance(sources, Path) else list(sources)
+    runs: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
+    measurements: list[dict[str, Any]] = []
+    for path in paths:
+        document = read_run_file(path)
+        run = document["run"]
+        run_id = run["id"]
+        runs.append({**{key: run.get(key) for key in RUN_COLUMNS},
+                     "run_id": run_id, "path": str(path)})
+        outcomes.extend({**row, "run_id": run_id} for row in document["outcomes"])
+        for row in document["measurements"]:
+            tags = row.get("tags") or {}
+            measurements.append({**row, "run_id": run_id, "series": series_key(row["metric"], tags)})
+    return RunFrames(
+        runs=_frame(runs, RUN_COLUMNS, sort="started"),
+        outcomes=_frame(outcomes, OUTCOME_COLUMNS),
+        measurements=_frame(measurements, MEASUREMENT_COLUMNS),
+    )
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], sort: str | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    if sort and not frame.empty:
+        frame = frame.sort_values(sort, kind="stable", ignore_index=True)
+    return frame

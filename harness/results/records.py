@@ -1,0 +1,72 @@
+"""What a run file holds: run metadata, test outcomes, measurements and timelines.
+
+Values only. `FORMAT.md` beside this file documents every field; bump `FORMAT_VERSION` when a
+field changes meaning or disappears (adding an optional field is not a new version).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+FORMAT_NAME = "cluster-harness/run"
+FORMAT_VERSION = 1
+
+RunStatus = Literal["running", "passed", "failed", "interrupted", "incomplete"]
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable and unique: `20261123T211400Z-3f9a1c`."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    metric: str
+    value: float
+    unit: str
+    higher_is_better: bool
+    ceiling: float | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    nodeid: str | None = None
+    time: str = field(default_factory=utc_now_iso)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    nodeid: str
+    outcome: Literal["passed", "failed", "skipped", "error", "xfailed", "xpassed"]
+    duration_s: float
+    message: str | None = None
+    worker: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Free-form series for a test: probe samples, fault instants, chaos journals."""
+
+    name: str
+    kind: str
+    data: dict[str, Any]
+    nodeid: str | None = None
+
+
+@dataclass
+class RunMeta:
+    id: str
+    target: str
+    profile: str
+    harness_version: str
+    started: str
+    label: str | None = None
+    ended: str | None = None
+    status: RunStatus = "running"
+    components: dict[str, str] = field(default_factory=dict)
+    crashed_workers: list[str] = field(default_factory=list)

@@ -1,0 +1,171 @@
+"""The Target contract: what suites and scenarios may ask of a cluster.
+
+Suites never talk to Kubernetes or to network namespaces: they ask a `Target` for capabilities,
+and the same test runs on the lab and on a real cluster. Capabilities are grouped by area
+(control plane and faults now; network and storage join them in their own modules).
+Every call that can hang takes or has a timeout; failures raise `TargetError`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.profile import Profile
+
+Undo = Callable[[], None]
+"""Returned by every fault: calling it puts back what the fault broke (idempotent)."""
+
+
+class TargetError(HarnessError):
+    """A target operation failed (unreachable endpoint, command error, timeout)."""
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    name: str
+    address: str
+    roles: tuple[str, ...]
+    ready: bool
+
+
+@dataclass(frozen=True)
+class Member:
+    """One control-plane (etcd) member as seen through its own client endpoint."""
+
+    name: str
+    node: str
+    healthy: bool
+    is_leader: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """An instant worth putting on a timeline: a fault injected, a VIP moved, a new leader."""
+
+    time: float  # seconds since the epoch, comparable across processes
+    kind: str
+    node: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class EventLog:
+    """Thread-safe list of events; targets stamp faults and the ground truth they observe."""
+
+    _events: list[Event] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stamp(self, kind: str, node: str | None = None, detail: str = "",
+              at: float | None = None) -> Event:
+        event = Event(time=time.time() if at is None else at, kind=kind, node=node, detail=detail)
+        with self._lock:
+            self._events.append(event)
+        return event
+
+    def since(self, start: float) -> list[Event]:
+        with self._lock:
+            return sorted((e for e in self._events if e.time >= start), key=lambda e: e.time)
+
+
+class ControlPlane(ABC):
+    """The HA control plane behind its shared endpoint (the VIP)."""
+
+    @property
+    @abstractmethod
+    def endpoint(self) -> str:
+        """`host:port` clients use: the VIP."""
+
+    @abstractmethod
+    def members(self, timeout_s: float = 2.0) -> list[Member]:
+        """Every configured member with its health and whether it leads."""
+
+    @abstractmethod
+    def vip_holder(self) -> str | None:
+        """Name of the node holding the VIP now, or None when nobody holds it."""
+
+    @abstractmethod
+    def roundtrip(self, timeout_s: float = 1.0) -> None:
+        """One write + read through the endpoint: the unit of API availability. Raises on failure."""
+
+    @abstractmethod
+    def roundtrip_direct(self, node: str, timeout_s: float = 1.0) -> None:
+        """The same roundtrip against one member's own address, bypassing the VIP."""
+
+    def leader(self, timeout_s: float = 2.0) -> str | None:
+        leaders = [m.node for m in self.members(timeout_s) if m.is_leader]
+        return leaders[0] if len(leaders) == 1 else None
+
+
+class Faults(ABC):
+    """Disruptions. Each stamps its instant in the target's event log and returns an undo."""
+
+    @abstractmethod
+    def power_off(self, node: str) -> Undo:
+        """Cut the node's link, then kill all of its processes at once (no graceful goodbyes)."""
+
+    @abstractmethod
+    def power_on(self, node: str) -> None:
+        """Bring a powered-off node back with all of its services."""
+
+    @abstractmethod
+    def reboot(self, node: str) -> None:
+        """Power cycle: off, then on again."""
+
+    @abstractmethod
+    def kill(self, service: str, node: str) -> Undo:
+        """SIGKILL one service (e.g. `etcd`, `keepalived`) on a node; undo restarts it."""
+
+    @abstractmethod
+    def partition(self, node: str) -> Undo:
+        """Cut the node off the switch while it keeps running."""
+
+    @abstractmethod
+    def degrade_link(self, node: str, rate_mbit: float) -> Undo:
+        """Shape the node's link to `rate_mbit` in both directions."""
+
+
+class Target(ABC):
+    """One cluster the harness can test: the lab on this machine, or a real cluster."""
+
+    kind: str = ""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.events = EventLog()
+
+    @property
+    def id(self) -> str:
+        """Reads like a URL and ends up in test ids: `lab://lab`, `kubernetes://homelab`."""
+        return f"{self.kind}://{self.profile.name}"
+
+    def prepare(self) -> None:
+        """Get the target ready for a session (the lab comes up if it is down)."""
+
+    def release(self) -> None:
+        """Undo what `prepare` did (the lab goes down if this session brought it up)."""
+
+    @abstractmethod
+    def nodes(self) -> list[NodeInfo]: ...
+
+    @property
+    @abstractmethod
+    def controlplane(self) -> ControlPlane: ...
+
+    @property
+    @abstractmethod
+    def faults(self) -> Faults: ...
+
+    def host(self, node: str) -> Any:
+        """A testinfra `Host` for node facts (arrives with the node-facts suite)."""
+        raise TargetError(f"{self.kind} target has no node-facts backend yet")
+
+    def components(self) -> dict[str, str]:
+        """Versions of cluster components this target can see, for the run file."""
+        return {}
