@@ -54,7 +54,7 @@ class AddressRange(Strict):
 
 
 class LoadBalancerPool(Strict):
-    """Addresses handed to LoadBalancer services: a CIDR or an inclusive first–last range."""
+    """Addresses handed to LoadBalancer services: a CIDR or an inclusive first-last range."""
 
     cidr: IPv4Network | None = None
     range: AddressRange | None = None

@@ -15,6 +15,7 @@ FORMAT_NAME = "cluster-harness/run"
 FORMAT_VERSION = 1
 
 RunStatus = Literal["running", "passed", "failed", "interrupted", "incomplete"]
+OutcomeKind = Literal["passed", "failed", "skipped", "error", "xfailed", "xpassed"]
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -42,7 +43,7 @@ class Measurement:
 @dataclass(frozen=True)
 class Outcome:
     nodeid: str
-    outcome: Literal["passed", "failed", "skipped", "error", "xfailed", "xpassed"]
+    outcome: OutcomeKind
     duration_s: float
     message: str | None = None
     worker: str | None = None

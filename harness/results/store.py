@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -38,7 +39,7 @@ def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
         raise
 
 
-def _document(meta: RunMeta, rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def document_of(meta: RunMeta, rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -52,7 +53,7 @@ def _document(meta: RunMeta, rows: dict[str, list[dict[str, Any]]]) -> dict[str,
 def start_run(runs_dir: Path, meta: RunMeta) -> Path:
     """Write the run file before any test runs, so a run killed outright still leaves a trace."""
     path = run_file_path(runs_dir, meta.id)
-    write_json_atomically(path, _document(meta, _empty_rows()))
+    write_json_atomically(path, document_of(meta, _empty_rows()))
     return path
 
 
@@ -68,7 +69,7 @@ def merge_run(runs_dir: Path, meta: RunMeta) -> Path:
             elif kind in rows:
                 rows[kind].append(row)
     path = run_file_path(runs_dir, meta.id)
-    write_json_atomically(path, _document(meta, rows))
+    write_json_atomically(path, document_of(meta, rows))
     shutil.rmtree(directory, ignore_errors=True)
     _remove_if_empty(directory.parent)
     return path
@@ -89,10 +90,8 @@ def _empty_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def _remove_if_empty(directory: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         directory.rmdir()
-    except OSError:
-        pass
 
 
 def read_run_file(path: Path) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Targets by name, imported lazily: an optional dependency loads only when its target is used."""
+"""Targets by name, imported lazily: an optional dependency loads only when its target is used.
+
+A name is a registered key (`lab`, `kubernetes`) or a dotted `package.module:Class` for a
+target that lives outside the harness (the plugin's own tests use one).
+"""
 
 from __future__ import annotations
 
@@ -15,18 +19,20 @@ REGISTRY: dict[str, str] = {
 
 
 def target_class(name: str) -> type[Target]:
-    try:
-        dotted = REGISTRY[name]
-    except KeyError:
-        raise HarnessError(f"unknown target {name!r}; known: {', '.join(sorted(REGISTRY))}") from None
+    dotted = REGISTRY.get(name, name if ":" in name else "")
+    if not dotted:
+        known = ", ".join(sorted(REGISTRY))
+        raise HarnessError(f"unknown target {name!r}; known: {known} (or a dotted module:Class)")
     module_name, _, class_name = dotted.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name and module_name.startswith(error.name):
-            raise HarnessError(f"target {name!r} is not available in this version of the harness") from None
+            raise HarnessError(f"target {name!r} cannot be loaded: no module {error.name!r}") from None
         raise
-    cls: type[Target] = getattr(module, class_name)
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Target)):
+        raise HarnessError(f"target {name!r}: {dotted} is not a harness Target class")
     return cls
 
 

@@ -1,0 +1,16 @@
+"""The cluster-harness pytest plugin (entry point `cluster_harness`).
+
+Options and markers are always there; the run machinery (profile, target, run file) wakes up
+only for suites/ and scenarios/ or when `--profile`/`--target` is given, so the harness's own
+tests never touch a cluster. Everything lives in submodules, loaded through `pytest_plugins`.
+"""
+
+from harness.plugin.fixtures import Measure, measure, profile, record_timeline, target
+
+pytest_plugins = [
+    "harness.plugin.options",
+    "harness.plugin.items",
+    "harness.plugin.session",
+]
+
+__all__ = ["Measure", "measure", "profile", "record_timeline", "target"]

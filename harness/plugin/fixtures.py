@@ -1,0 +1,70 @@
+"""Fixtures suites use: the profile, the target, and recording into the run file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harness.plugin.state import HarnessSession, harness_session
+from harness.profile import Profile
+from harness.results import Measurement, RunRecorder, Timeline
+from harness.targets.base import Target
+
+
+def _state(request: pytest.FixtureRequest) -> HarnessSession:
+    state = harness_session(request.config)
+    if state is None:
+        raise pytest.UsageError(
+            "cluster-harness fixtures need an active run: run tests under suites/ or scenarios/, "
+            "or pass --profile/--target")
+    return state
+
+
+@pytest.fixture(scope="session")
+def profile(request: pytest.FixtureRequest) -> Profile:
+    """The validated cluster profile of this run."""
+    return _state(request).profile
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    """The cluster under test (prepared by the controlling pytest process)."""
+    return _state(request).target
+
+
+class Measure:
+    """Records one measurement of the current test into the run file."""
+
+    def __init__(self, recorder: RunRecorder, nodeid: str) -> None:
+        self._recorder = recorder
+        self._nodeid = nodeid
+        self.recorded: list[Measurement] = []
+
+    def __call__(self, metric: str, value: float, unit: str, *, higher_is_better: bool,
+                 ceiling: float | None = None, **tags: Any) -> Measurement:
+        row = Measurement(metric=metric, value=float(value), unit=unit,
+                          higher_is_better=higher_is_better, ceiling=ceiling,
+                          tags={key: str(tag) for key, tag in tags.items()}, nodeid=self._nodeid)
+        self._recorder.measurement(row)
+        self.recorded.append(row)
+        return row
+
+
+@pytest.fixture
+def measure(request: pytest.FixtureRequest) -> Measure:
+    """`measure("api.roundtrip.p99", 4.2, "ms", higher_is_better=False, ceiling=None, node="cp1")`."""
+    return Measure(_state(request).recorder, request.node.nodeid)
+
+
+@pytest.fixture
+def record_timeline(request: pytest.FixtureRequest) -> Callable[[str, str, dict[str, Any]], None]:
+    """`record_timeline(name, kind, data)`: free-form series (probe samples, fault instants)."""
+    recorder = _state(request).recorder
+    nodeid = request.node.nodeid
+
+    def record(name: str, kind: str, data: dict[str, Any]) -> None:
+        recorder.timeline(Timeline(name=name, kind=kind, data=data, nodeid=nodeid))
+
+    return record

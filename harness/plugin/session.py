@@ -1,0 +1,163 @@
+"""The run's lifecycle: activate, write the run file, prepare the target, merge rows at the end."""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.errors import HarnessError, ProfileError
+from harness.plugin.items import OutcomeRecorder
+from harness.plugin.state import WORKER_RUN_ID, HarnessSession, harness_session, session_key
+from harness.profile import load_profile
+from harness.results import RunMeta, merge_run, new_run_id, start_run, utc_now_iso
+
+DEFAULT_PROFILE = Path("profiles/lab.yaml")
+HARNESS_FOLDERS = ("suites", "scenarios")
+OUTCOME_RECORDER = "cluster-harness-outcomes"
+
+
+def harness_version() -> str:
+    try:
+        return version("cluster-harness")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _is_active(config: pytest.Config) -> bool:
+    """Record runs for suites/ and scenarios/, or when a profile or target is named explicitly;
+    stay idle for the harness's own tests so they never touch a cluster."""
+    if config.getoption("profile") or config.getoption("target"):
+        return True
+    roots = [config.rootpath / folder for folder in HARNESS_FOLDERS]
+    for arg in config.args or [str(config.invocation_params.dir)]:
+        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if any(path == root or root in path.parents for root in roots):
+            return True
+    return False
+
+
+def _resolve(config: pytest.Config, given: str | None, default: Path) -> Path:
+    path = Path(given) if given else default
+    if path.is_absolute():
+        return path
+    from_cwd = config.invocation_params.dir / path
+    return from_cwd if from_cwd.exists() or given else config.rootpath / path
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if not _is_active(config):
+        return
+    profile_path = _resolve(config, config.getoption("profile"), DEFAULT_PROFILE)
+    try:
+        profile = load_profile(profile_path)
+    except ProfileError as error:
+        raise pytest.UsageError(str(error)) from None
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    runs_dir = _resolve(config, config.getoption("results_dir"), Path("reports/runs"))
+    session = HarnessSession(
+        profile=profile,
+        profile_path=profile_path,
+        target_name=config.getoption("target") or profile.target,
+        runs_dir=runs_dir,
+        run_id=workerinput[WORKER_RUN_ID] if workerinput else new_run_id(),
+        process=workerinput["workerid"] if workerinput else "main",
+        allow_disruption=bool(config.getoption("allow_disruption")),
+        keep_lab=bool(config.getoption("keep_lab")),
+    )
+    config.stash[session_key] = session
+    if session.is_controller:
+        config.pluginmanager.register(OutcomeRecorder(session), OUTCOME_RECORDER)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    plugin = config.pluginmanager.get_plugin(OUTCOME_RECORDER)
+    if plugin is not None:
+        config.pluginmanager.unregister(plugin)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    session = harness_session(config)
+    if session is None:
+        return None
+    return [f"cluster-harness: target {session.target.id}, profile {session.profile_path}, "
+            f"run {session.run_id} -> {session.runs_dir}"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Runs before xdist starts its workers (its own hook is trylast).
+    state = harness_session(session.config)
+    if state is None or not state.is_controller:
+        return
+    state.meta = RunMeta(
+        id=state.run_id,
+        label=session.config.getoption("run_label"),
+        target=state.target.id,
+        profile=state.profile.name,
+        harness_version=harness_version(),
+        started=utc_now_iso(),
+    )
+    start_run(state.runs_dir, state.meta)
+    if session.config.option.collectonly:
+        return
+    try:
+        state.target.prepare()
+    except HarnessError as error:
+        raise pytest.UsageError(f"target {state.target.id} is not ready: {error}") from None
+    state.prepared = True
+    state.recorder.components(state.target.components())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    state = harness_session(node.config)
+    if state is not None:
+        node.workerinput[WORKER_RUN_ID] = state.run_id
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    state = harness_session(node.config)
+    if state is not None and error is not None:
+        state.crashed_workers.append(str(node.gateway.id))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = harness_session(session.config)
+    if state is None:
+        return
+    state.close()
+    if not state.is_controller or state.meta is None:
+        return
+    try:
+        if state.prepared and not state.keep_lab:
+            state.target.release()
+    finally:
+        meta = state.meta
+        meta.ended = utc_now_iso()
+        meta.crashed_workers = state.crashed_workers
+        meta.status = _status(int(exitstatus), bool(state.crashed_workers))
+        path = merge_run(state.runs_dir, meta)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("-", f"cluster-harness run file: {_short(path)} ({meta.status})")
+
+
+def _status(exitstatus: int, crashed: bool) -> Any:
+    if crashed:
+        return "incomplete"
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "interrupted"
+    return "passed" if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) else "failed"
+
+
+def _short(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path(os.getcwd())))
+    except ValueError:
+        return str(path)
