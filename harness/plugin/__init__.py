@@ -11,6 +11,7 @@ pytest_plugins = [
     "harness.plugin.options",
     "harness.plugin.items",
     "harness.plugin.session",
+    "harness.plugin.scenarios",
 ]
 
 __all__ = ["Measure", "measure", "profile", "record_timeline", "target"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -68,3 +70,18 @@ def record_timeline(request: pytest.FixtureRequest) -> Callable[[str, str, dict[
         recorder.timeline(Timeline(name=name, kind=kind, data=data, nodeid=nodeid))
 
     return record
+
+
+@pytest.fixture(autouse=True)
+def _record_target_events(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Put what the target stamped during a test (faults, VIP moves) on the test's timeline."""
+    state = harness_session(request.config)
+    if state is None or "target" not in request.fixturenames:
+        yield
+        return
+    began = time.time()
+    yield
+    events = state.target.events.since(began)
+    if events:
+        state.recorder.timeline(Timeline(name="target", kind="events", nodeid=request.node.nodeid,
+                                         data={"events": [asdict(event) for event in events]}))

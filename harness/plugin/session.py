@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         started=utc_now_iso(),
     )
     start_run(state.runs_dir, state.meta)
+    _interrupt_on_sigterm()
     if session.config.option.collectonly:
         return
     try:
@@ -110,6 +113,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"target {state.target.id} is not ready: {error}") from None
     state.prepared = True
     state.recorder.components(state.target.components())
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM becomes Ctrl-C, so rollbacks, target release and the run file still happen."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -1,0 +1,107 @@
+"""What names in a scenario mean on a target: roles bound to nodes, steady-state checks, probes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from harness.chaos.errors import GuardError
+from harness.chaos.journal import describe
+from harness.chaos.model import Aim, Check, Observation, ObserveProbe, SteadyProbe
+from harness.probes import Operation
+from harness.targets.base import Target, TargetError
+
+CHECK_TIMEOUT_S = 2.0
+
+
+def bind_roles(aims: Iterable[Aim], *, target: Target) -> dict[str, str]:
+    """Selector -> node, resolved once so the method and the rollbacks name the same node."""
+    cp = target.controlplane
+    cache: dict[str, str | None] = {}
+
+    def role(name: str) -> str | None:
+        if name not in cache:
+            if name == "controlplane.vip_holder":
+                cache[name] = cp.vip_holder()
+            elif name == "controlplane.etcd_leader":
+                cache[name] = cp.leader()
+            else:  # any_follower: resolved below, with its exclusions
+                cache[name] = None
+        return cache[name]
+
+    bindings: dict[str, str] = {}
+    for aim in aims:
+        if aim.node is not None:
+            bindings[aim.selector] = aim.node
+            continue
+        if aim.target is None or aim.selector in bindings:
+            continue
+        excluded = {node for r in aim.excluding if (node := role(r)) is not None}
+        if aim.target == "controlplane.any_follower":
+            followers = sorted(m.node for m in cp.members(CHECK_TIMEOUT_S)
+                               if m.healthy and not m.is_leader and m.node not in excluded)
+            node = followers[0] if followers else None
+        else:
+            node = role(aim.target)
+            node = None if node in excluded else node
+        if node is None:
+            raise GuardError("roles", f"no node plays {aim.selector} right now")
+        bindings[aim.selector] = node
+    return bindings
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    probe: str
+    tolerance: str | int
+    ok: bool
+    value: str
+
+    def sentence(self) -> str:
+        return f"{self.probe} = {self.value} (tolerance {self.tolerance}): {'ok' if self.ok else 'NOT ok'}"
+
+
+def run_check(check: Check, *, target: Target) -> CheckResult:
+    """One steady-state probe; a target error is a failed check, not a crash."""
+    cp = target.controlplane
+    try:
+        if check.probe is SteadyProbe.MEMBERS_HEALTHY:
+            healthy = sum(m.healthy for m in cp.members(CHECK_TIMEOUT_S))
+            ok = isinstance(check.tolerance, int) and healthy >= check.tolerance
+            return CheckResult(check.probe, check.tolerance, ok, str(healthy))
+        if check.probe is SteadyProbe.ONE_LEADER:
+            leaders = [m.node for m in cp.members(CHECK_TIMEOUT_S) if m.is_leader]
+            return CheckResult(check.probe, check.tolerance, len(leaders) == 1, ",".join(leaders) or "none")
+        if check.probe is SteadyProbe.VIP_ANSWERS:
+            holder = cp.vip_holder()
+            cp_nodes = {n.name for n in target.profile.controlplane_nodes()}
+            if holder not in cp_nodes:
+                return CheckResult(check.probe, check.tolerance, False, f"held by {holder or 'nobody'}")
+            cp.roundtrip(CHECK_TIMEOUT_S)
+            return CheckResult(check.probe, check.tolerance, True, f"held by {holder}, answers")
+        cp.roundtrip(CHECK_TIMEOUT_S)
+        return CheckResult(check.probe, check.tolerance, True, "ok")
+    except (TargetError, OSError, TimeoutError) as error:
+        return CheckResult(check.probe, check.tolerance, False, describe(error))
+
+
+def observe_operation(observation: Observation, *, target: Target) -> Operation:
+    cp, timeout_s = target.controlplane, observation.timeout_s
+
+    def holder() -> str:
+        node = cp.vip_holder()
+        if node is None:
+            raise TargetError("nobody holds the VIP")
+        return node
+
+    def leader() -> str:
+        node = cp.leader(timeout_s)
+        if node is None:
+            raise TargetError("no single leader")
+        return node
+
+    if observation.probe is ObserveProbe.VIP_HOLDER:
+        return holder
+    if observation.probe is ObserveProbe.LEADER:
+        return leader
+    return lambda: cp.roundtrip(timeout_s)

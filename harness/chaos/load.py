@@ -1,0 +1,110 @@
+"""Load a scenario file and report every problem with its path, in one message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from harness.chaos.errors import ScenarioError
+from harness.chaos.expressions import parse_expectation
+from harness.chaos.model import AVAILABILITY_METRICS, VALUE_METRICS, ObserveProbe, Scenario
+from harness.profile import Profile
+from harness.profile.load import format_location
+
+Problem = tuple[str, str]
+
+_SENTENCES = {
+    "missing": "is required",
+    "extra_forbidden": "unknown field (see scenarios/*.yaml for examples)",
+}
+
+
+def is_scenario_document(document: object) -> bool:
+    """What the pytest collector looks for: a mapping with `title` and `method` at the top."""
+    return isinstance(document, dict) and "title" in document and "method" in document
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ScenarioError(str(path), [("", f"cannot be read: {error.strerror}")]) from error
+    return parse_scenario(text, source=str(path))
+
+
+def parse_scenario(text: str, *, source: str = "<text>") -> Scenario:
+    try:
+        document: Any = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ScenarioError(source, [("", f"is not valid YAML: {error}")]) from error
+    if not isinstance(document, dict):
+        raise ScenarioError(source, [("", "must be a YAML mapping at the top level")])
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError as error:
+        raise ScenarioError(source, [_problem(detail) for detail in error.errors()]) from None
+    problems = cross_field_problems(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def _problem(detail: ErrorDetails) -> Problem:
+    message = detail["msg"].removeprefix("Value error, ")
+    sentence = _SENTENCES.get(detail["type"]) or message[:1].lower() + message[1:]
+    return format_location(detail["loc"]), sentence
+
+
+def _metric_problem(metric: str, scenario: Scenario) -> str | None:
+    name, _, rest = metric.partition(".")
+    if name == "events":
+        parts = rest.split(".")
+        if len(parts) == 2 and parts[1] in ("count", "after_fault_s"):
+            return None
+        return f"event metrics read events.<kind>.count or events.<kind>.after_fault_s, not {metric!r}"
+    observation = scenario.observe.get(name)
+    if observation is None:
+        known = ", ".join(sorted(scenario.observe)) or "nothing"
+        return f"{metric!r} names no observation {name!r} (observe has: {known})"
+    allowed: tuple[str, ...] = AVAILABILITY_METRICS
+    if observation.probe is not ObserveProbe.API_ROUNDTRIP:
+        allowed += VALUE_METRICS
+    if rest not in allowed:
+        return f"unknown metric {rest!r} of {name} (known: {', '.join(allowed)})"
+    return None
+
+
+def cross_field_problems(scenario: Scenario) -> list[Problem]:
+    """Rules that span fields: metrics name observations, observations outlast the method."""
+    problems: list[Problem] = []
+    for index, text in enumerate(scenario.expectations):
+        problem = _metric_problem(parse_expectation(text).metric, scenario)
+        if problem:
+            problems.append((f"expectations[{index}]", problem))
+    # Observations start together and the method starts after the longest lead-in.
+    lead_s = max((o.lead_s for o in scenario.observe.values()), default=0.0)
+    needed = lead_s + sum(step.wait_s for step in scenario.method)
+    for name, observation in scenario.observe.items():
+        if observation.duration_s < needed:
+            problems.append((f"observe.{name}.duration_s",
+                             f"{observation.duration_s:g} s is shorter than the longest lead_s plus the "
+                             f"method's durations and pauses ({needed:g} s)"))
+    return problems
+
+
+def profile_problems(scenario: Scenario, profile: Profile) -> list[Problem]:
+    """Rules that need the profile: nodes named by a step exist and are in the cluster."""
+    known = {node.name for node in profile.nodes}
+    problems: list[Problem] = []
+    for section, steps in (("method", scenario.method), ("rollbacks", scenario.rollbacks)):
+        for index, step in enumerate(steps):
+            if step.node is not None and step.node not in known:
+                problems.append((f"{section}[{index}].node",
+                                 f"no node {step.node!r} in profile {profile.name!r} "
+                                 f"(nodes: {', '.join(sorted(known))})"))
+    return problems

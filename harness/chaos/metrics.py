@@ -1,0 +1,58 @@
+"""Metrics of a run, named as expectations read them: `api.longest_unavailable_s`, `events.x.count`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.chaos.model import ObserveProbe
+from harness.chaos.result import ObservationResult
+from harness.probes import Sample, summarize, value_changes
+from harness.targets.base import Event
+
+
+def observation_result(name: str, probe: ObserveProbe, rate_hz: float, samples: Sequence[Sample],
+                       *, fault_at: float | None) -> ObservationResult:
+    changes = None if probe is ObserveProbe.API_ROUNDTRIP else value_changes(samples)
+    return ObservationResult(name, str(probe), rate_hz, tuple(samples),
+                             summarize(samples, fault_at=fault_at), changes)
+
+
+def observation_metrics(result: ObservationResult) -> dict[str, float | None]:
+    a, n = result.availability, result.name
+    metrics: dict[str, float | None] = {
+        f"{n}.longest_unavailable_s": a.longest_unavailable_s,
+        f"{n}.availability_pct": a.availability_pct,
+        f"{n}.time_to_first_failure_s": a.time_to_first_failure_s,
+        f"{n}.time_to_recovery_s": a.time_to_recovery_s,
+        f"{n}.windows": float(len(a.windows)),
+        f"{n}.samples": float(a.samples),
+        f"{n}.failed_samples": float(a.failed_samples),
+        f"{n}.recovered": 1.0 if a.recovered else 0.0,
+    }
+    if result.changes is not None:
+        metrics[f"{n}.changes"] = float(result.changes)
+    return metrics
+
+
+def event_metrics(events: Sequence[Event], *, fault_at: float | None) -> dict[str, float | None]:
+    """Per event kind: how many, and how long after the first fault the first one came.
+
+    Ground truth a target stamps (`vip-moved`, `leader-changed`) checks the measured windows.
+    """
+    metrics: dict[str, float | None] = {}
+    for kind in sorted({e.kind for e in events}):
+        key = "events." + kind.replace("-", "_")
+        of_kind = [e for e in events if e.kind == kind]
+        metrics[f"{key}.count"] = float(len(of_kind))
+        after = [e.time for e in of_kind if fault_at is not None and e.time >= fault_at]
+        metrics[f"{key}.after_fault_s"] = min(after) - fault_at if after and fault_at else None
+    return metrics
+
+
+def all_metrics(observations: Sequence[ObservationResult], events: Sequence[Event],
+                *, fault_at: float | None) -> dict[str, float | None]:
+    metrics: dict[str, float | None] = {}
+    for result in observations:
+        metrics.update(observation_metrics(result))
+    metrics.update(event_metrics(events, fault_at=fault_at))
+    return metrics

@@ -1,0 +1,173 @@
+"""The scenario file format: hypothesis (steady state), method, observation, expectations, rollbacks.
+
+Values only, validated by pydantic; `load.py` turns pydantic's errors into one message listing
+every problem with its path. Roles (`controlplane.vip_holder`, ...) are bound to nodes once, just
+before the method, so a role names the same node in the method and in the rollbacks.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from harness.chaos.expressions import parse_expectation
+from harness.profile.model import NodeName
+
+ROLES = ("controlplane.vip_holder", "controlplane.etcd_leader", "controlplane.any_follower")
+AVAILABILITY_METRICS = ("longest_unavailable_s", "availability_pct", "time_to_first_failure_s",
+                        "time_to_recovery_s", "windows", "samples", "failed_samples", "recovered")
+VALUE_METRICS = ("changes",)  # only for probes that report a value (VIP holder, leader)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _role(name: str) -> str:
+    if name not in ROLES:
+        raise ValueError(f"unknown role {name!r} (known: {', '.join(ROLES)})")
+    return name
+
+
+def _expectation(text: str) -> str:
+    parse_expectation(text)  # raises ValueError with the sentence
+    return text
+
+
+RoleName = Annotated[str, AfterValidator(_role)]
+ExpectationText = Annotated[str, AfterValidator(_expectation)]
+
+
+class SteadyProbe(StrEnum):
+    API_ROUNDTRIP = "api.roundtrip"
+    """A write + read through the VIP succeeds."""
+    MEMBERS_HEALTHY = "controlplane.members_healthy"
+    """At least `tolerance` members report healthy."""
+    VIP_ANSWERS = "controlplane.vip_answers"
+    """A control-plane node holds the VIP and a roundtrip through it succeeds."""
+    ONE_LEADER = "controlplane.one_leader"
+    """Exactly one member leads."""
+
+
+class ObserveProbe(StrEnum):
+    API_ROUNDTRIP = "api.roundtrip"
+    VIP_HOLDER = "controlplane.vip_holder"
+    """Ok while someone holds the VIP; the value is the holder, so moves can be counted."""
+    LEADER = "controlplane.leader"
+
+
+class Action(StrEnum):
+    POWER_OFF = "power_off"
+    REBOOT = "reboot"
+    KILL = "kill"
+    PARTITION = "partition"
+    DEGRADE_LINK = "degrade_link"
+    PAUSE = "pause"
+
+
+class RollbackAction(StrEnum):
+    POWER_ON = "power_on"
+    PAUSE = "pause"
+
+
+class Check(Strict):
+    probe: SteadyProbe
+    tolerance: str | int = "ok"
+    """`ok` for yes/no probes; a minimum count for `controlplane.members_healthy`."""
+
+    @model_validator(mode="after")
+    def _tolerance_fits(self) -> Self:
+        counting = self.probe is SteadyProbe.MEMBERS_HEALTHY
+        if counting and (not isinstance(self.tolerance, int) or self.tolerance < 1):
+            raise ValueError(f"{self.probe} needs a tolerance that is a count >= 1")
+        if not counting and self.tolerance != "ok":
+            raise ValueError(f"{self.probe} takes tolerance 'ok'")
+        return self
+
+
+class Aim(Strict):
+    """Where a step aims: a role bound before the method, or a node by name."""
+
+    target: RoleName | None = None
+    node: NodeName | None = None
+    excluding: list[RoleName] = Field(default_factory=list)
+    """Roles the chosen node must not also play (e.g. a follower that does not hold the VIP)."""
+
+    @property
+    def selector(self) -> str:
+        if self.node is not None:
+            return f"node:{self.node}"
+        return "+".join([str(self.target), *(f"not:{r}" for r in sorted(self.excluding))])
+
+
+class FaultStep(Aim):
+    action: Action
+    name: str | None = None
+    service: str | None = None
+    """`kill` only: which service (e.g. `etcd`, `keepalived`)."""
+    rate_mbit: float | None = Field(default=None, gt=0)
+    """`degrade_link` only."""
+    duration_s: float | None = Field(default=None, gt=0, le=600)
+    """Keep the fault this long, then undo it (for `pause`: how long to wait)."""
+    pause_after_s: float = Field(default=0.0, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _fits_action(self) -> Self:
+        problems = []
+        if self.action is Action.PAUSE:
+            if self.duration_s is None:
+                problems.append("pause needs duration_s")
+            if self.target or self.node:
+                problems.append("pause takes no target or node")
+        elif (self.target is None) == (self.node is None):
+            problems.append(f"{self.action} needs exactly one of target (a role) or node")
+        if (self.action is Action.KILL) != (self.service is not None):
+            problems.append("service is required for kill and only for kill")
+        if (self.action is Action.DEGRADE_LINK) != (self.rate_mbit is not None):
+            problems.append("rate_mbit is required for degrade_link and only for degrade_link")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def wait_s(self) -> float:
+        return (self.duration_s or 0.0) + self.pause_after_s
+
+
+class RollbackStep(Aim):
+    action: RollbackAction
+    duration_s: float | None = Field(default=None, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _fits_action(self) -> Self:
+        if self.action is RollbackAction.PAUSE and self.duration_s is None:
+            raise ValueError("pause needs duration_s")
+        if self.action is RollbackAction.POWER_ON and (self.target is None) == (self.node is None):
+            raise ValueError("power_on needs exactly one of target (a role) or node")
+        return self
+
+
+class Observation(Strict):
+    probe: ObserveProbe = ObserveProbe.API_ROUNDTRIP
+    rate_hz: float = Field(default=20.0, gt=0, le=200)
+    duration_s: float = Field(default=12.0, gt=0, le=120)
+    """From the start of sampling; sampling starts `lead_s` before the method."""
+    lead_s: float = Field(default=1.0, ge=0, le=30)
+    timeout_s: float = Field(default=0.5, gt=0, le=10)
+    """Per sample: short, so a hanging call does not blur the recovery instant."""
+    max_in_flight: int = Field(default=4, ge=1, le=16)
+
+
+class Scenario(Strict):
+    title: str = Field(min_length=1)
+    description: str = ""
+    steady_state: list[Check] = Field(min_length=1)
+    method: list[FaultStep] = Field(min_length=1)
+    observe: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Observation] = Field(
+        default_factory=dict)
+    expectations: list[ExpectationText] = Field(default_factory=list)
+    rollbacks: list[RollbackStep] = Field(default_factory=list)
+    recovery_timeout_s: float = Field(default=30.0, ge=0, le=300)
+    """How long the steady state may take to come back after the method."""

@@ -1,0 +1,153 @@
+"""The moving parts of a run: faults with their undos, observers around them, declared rollbacks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from harness.chaos.catalogue import observe_operation
+from harness.chaos.journal import Journal
+from harness.chaos.metrics import observation_result
+from harness.chaos.model import Action, FaultStep, Observation, RollbackAction, RollbackStep
+from harness.chaos.result import ObservationResult
+from harness.probes import Prober
+from harness.targets.base import Target, Undo
+
+Sleep = Callable[[float], None]
+
+
+class _Once:
+    """An undo that runs at most once: the method may heal a fault early, rollbacks must not redo it."""
+
+    def __init__(self, undo: Undo) -> None:
+        self._undo, self.done = undo, False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self._undo()
+            self.done = True  # only once it worked: a failed early undo is retried by the rollbacks
+
+
+class Method:
+    """Applies fault steps in order and keeps an undo for each, for the rollbacks."""
+
+    def __init__(self, *, journal: Journal, target: Target, sleep: Sleep) -> None:
+        self.journal, self.target, self.sleep = journal, target, sleep
+        self.started = False
+        self.fault_at: float | None = None
+        self.undos: list[tuple[str, _Once]] = []
+
+    def run(self, steps: Sequence[FaultStep], bindings: Mapping[str, str]) -> None:
+        for index, step in enumerate(steps):
+            if step.action is Action.PAUSE:
+                with self.journal.step(f"method[{index}] pause {step.duration_s:g} s"):
+                    self.sleep(step.duration_s or 0.0)
+                continue
+            node = bindings[step.selector]
+            label = f"{step.action} {node}" + (f" ({step.service})" if step.service else "")
+            with self.journal.step(f"method[{index}] {step.name or label}") as note:
+                self.started = True  # from here on, rollbacks are owed even if the call raises
+                if self.fault_at is None:
+                    self.fault_at = time.time()
+                undo = self._apply(step, node)
+                note.output = f"{label} at {time.time():.3f}"
+            if undo is not None:
+                once = _Once(undo)
+                self.undos.append((label, once))
+                if step.duration_s:
+                    self.sleep(step.duration_s)
+                    with self.journal.step(f"method[{index}] undo {label} after {step.duration_s:g} s"):
+                        once()
+            if step.pause_after_s:
+                self.sleep(step.pause_after_s)
+
+    def _apply(self, step: FaultStep, node: str) -> Undo | None:
+        faults = self.target.faults
+        if step.action is Action.POWER_OFF:
+            return faults.power_off(node)
+        if step.action is Action.REBOOT:
+            faults.reboot(node)
+            return None
+        if step.action is Action.KILL:
+            return faults.kill(step.service or "", node)
+        if step.action is Action.PARTITION:
+            return faults.partition(node)
+        return faults.degrade_link(node, step.rate_mbit or 0.0)
+
+    def undo_all(self) -> None:
+        """Last fault first; a failing undo is journaled and the others still run."""
+        for label, once in reversed(self.undos):
+            if once.done:
+                self.journal.skip(f"rollback: undo {label}", "already undone by the method")
+                continue
+            try:
+                with self.journal.step(f"rollback: undo {label}"):
+                    once()
+            except Exception:
+                continue  # journaled; keep rolling back
+
+
+def rollback(index: int, step: RollbackStep, *, journal: Journal, target: Target,
+             bindings: Mapping[str, str], sleep: Sleep) -> None:
+    if step.action is RollbackAction.PAUSE:
+        with journal.step(f"rollback[{index}] pause {step.duration_s:g} s"):
+            sleep(step.duration_s or 0.0)
+        return
+    node = bindings.get(step.selector)
+    if node is None:
+        journal.skip(f"rollback[{index}] {step.action}", f"{step.selector} was never bound")
+        return
+    try:
+        with journal.step(f"rollback[{index}] {step.action} {node}"):
+            target.faults.power_on(node)
+    except Exception:
+        return  # journaled; the remaining rollbacks still run
+
+
+class Observer:
+    """One prober per observation, all started together before the method."""
+
+    def __init__(self, observations: Mapping[str, Observation], *, journal: Journal,
+                 target: Target) -> None:
+        self.observations = dict(observations)
+        self.journal = journal
+        self.probers = {
+            name: Prober(observe_operation(obs, target=target), name=name, rate_hz=obs.rate_hz,
+                         max_duration_s=obs.duration_s, max_in_flight=obs.max_in_flight)
+            for name, obs in self.observations.items()
+        }
+        self.results: tuple[ObservationResult, ...] = ()
+
+    def start(self, *, sleep: Sleep) -> None:
+        if not self.probers:
+            return
+        with self.journal.step(f"observe: start {', '.join(self.probers)}") as note:
+            for prober in self.probers.values():
+                prober.start()
+            lead_s = max(o.lead_s for o in self.observations.values())
+            note.output = f"lead-in {lead_s:g} s before the method"
+        sleep(lead_s)
+
+    def finish(self, *, fault_at: float | None) -> None:
+        """Wait for each prober to reach its bound, then derive its windows."""
+        results = []
+        for name, prober in self.probers.items():
+            obs = self.observations[name]
+            with self.journal.step(f"observe: {name}") as note:
+                samples = prober.wait(obs.duration_s + obs.timeout_s + 5.0)
+                result = observation_result(name, obs.probe, obs.rate_hz, samples, fault_at=fault_at)
+                a = result.availability
+                note.output = (f"{a.samples} samples, {len(a.windows)} windows, longest "
+                               f"{a.longest_unavailable_s:.3f} s, availability "
+                               f"{a.availability_pct if a.availability_pct is not None else 0:.1f} %")
+            results.append(result)
+        self.results = tuple(results)
+
+    def stop(self, *, fault_at: float | None) -> None:
+        """Stop probers early (failure, interruption) and keep what they sampled."""
+        if self.results or not self.probers:
+            return
+        self.results = tuple(
+            observation_result(name, self.observations[name].probe, self.observations[name].rate_hz,
+                               prober.stop(), fault_at=fault_at)
+            for name, prober in self.probers.items() if prober.started_at is not None)

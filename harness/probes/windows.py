@@ -1,0 +1,128 @@
+"""Pure derivations from a list of samples: unavailability windows and availability figures.
+
+Definitions (samples are taken in start-time order):
+
+- An **unavailability window** starts at the start time of a failed sample that follows an ok
+  sample (or opens the timeline) and ends at the start time of the first ok sample after it.
+  Its duration is `end - start`. Both edges are known to within one sample period: the real
+  outage began somewhere in the period before the first failed sample, and ended somewhere in
+  the period before the first ok one, so a duration carries an error of about ±1 period
+  (±50 ms at 20 Hz). A single failed sample makes a window of about one period.
+- A window that never sees an ok sample again is **open** (`recovered` is False): it ends at
+  the last sample's start time, so its duration is a lower bound.
+- **Availability %** is time-based: 100 * (1 - time inside windows / observed time), where the
+  observed time runs from the first sample to the last. Time-based rather than a count of ok
+  samples, because failed samples can last longer (timeouts) and would be under-counted.
+- **Time to first failure** is from the fault instant to the first failed sample at or after it.
+  **Time to recovery** is from the fault instant to the end of the last window that was still
+  open at the fault or started after it; 0 when the operation never failed, None when it never
+  recovered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from harness.probes.sampler import Sample
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float
+    end: float
+    failed_samples: int
+    recovered: bool
+    first_error: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Everything derived from one timeline; None where a figure cannot be measured."""
+
+    samples: int
+    failed_samples: int
+    windows: tuple[Window, ...]
+    longest_unavailable_s: float
+    availability_pct: float | None
+    time_to_first_failure_s: float | None
+    time_to_recovery_s: float | None
+
+    @property
+    def recovered(self) -> bool:
+        return all(w.recovered for w in self.windows)
+
+
+def _ordered(samples: Sequence[Sample]) -> list[Sample]:
+    return sorted(samples, key=lambda s: s.time)
+
+
+def unavailability_windows(samples: Sequence[Sample]) -> list[Window]:
+    ordered = _ordered(samples)
+    windows: list[Window] = []
+    start: Sample | None = None
+    failed = 0
+    for sample in ordered:
+        if not sample.ok:
+            if start is None:
+                start, failed = sample, 0
+            failed += 1
+        elif start is not None:
+            windows.append(Window(start.time, sample.time, failed, True, start.error))
+            start = None
+    if start is not None:
+        windows.append(Window(start.time, ordered[-1].time, failed, False, start.error))
+    return windows
+
+
+def longest_window(windows: Sequence[Window]) -> Window | None:
+    return max(windows, key=lambda w: w.duration_s, default=None)
+
+
+def availability_pct(samples: Sequence[Sample]) -> float | None:
+    if not samples:
+        return None
+    ordered = _ordered(samples)
+    observed = ordered[-1].time - ordered[0].time
+    if observed <= 0:  # one sample (or all at once): fall back to counting
+        return 100.0 * sum(s.ok for s in ordered) / len(ordered)
+    down = sum(w.duration_s for w in unavailability_windows(ordered))
+    return max(0.0, 100.0 * (1.0 - down / observed))
+
+
+def time_to_first_failure(samples: Sequence[Sample], fault_at: float) -> float | None:
+    first = next((s for s in _ordered(samples) if not s.ok and s.time >= fault_at), None)
+    return None if first is None else first.time - fault_at
+
+
+def time_to_recovery(samples: Sequence[Sample], fault_at: float) -> float | None:
+    relevant = [w for w in unavailability_windows(samples) if w.end >= fault_at or not w.recovered]
+    if not relevant:
+        return 0.0
+    last = relevant[-1]
+    return last.end - fault_at if last.recovered else None
+
+
+def summarize(samples: Sequence[Sample], *, fault_at: float | None = None) -> Availability:
+    windows = unavailability_windows(samples)
+    longest = longest_window(windows)
+    return Availability(
+        samples=len(samples),
+        failed_samples=sum(not s.ok for s in samples),
+        windows=tuple(windows),
+        longest_unavailable_s=0.0 if longest is None else longest.duration_s,
+        availability_pct=availability_pct(samples),
+        time_to_first_failure_s=None if fault_at is None else time_to_first_failure(samples, fault_at),
+        time_to_recovery_s=None if fault_at is None else time_to_recovery(samples, fault_at),
+    )
+
+
+def value_changes(samples: Sequence[Sample]) -> int:
+    """How often the reported value changed between successive non-empty values (VIP moves)."""
+    values = [s.value for s in _ordered(samples) if s.ok and s.value]
+    return sum(a != b for a, b in pairwise(values))

@@ -1,0 +1,76 @@
+"""The HA control plane: members, leadership, the shared VIP and API latency through it.
+
+Runs unchanged on every target: the lab's etcd + keepalived, or Talos' etcd + VIP.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from harness.plugin import Measure
+from harness.profile import Profile
+from harness.targets.base import Target, TargetError
+
+ROUNDTRIPS = 200
+ROUNDTRIP_BUDGET_S = 60.0
+
+
+def test_all_members_healthy(target: Target, profile: Profile) -> None:
+    expected = sorted(node.name for node in profile.controlplane_nodes())
+    members = target.controlplane.members()
+    assert sorted(m.node for m in members) == expected, "configured members differ from the profile"
+    unhealthy = {m.node: m.error for m in members if not m.healthy}
+    assert not unhealthy, f"unhealthy members: {unhealthy}"
+
+
+def test_exactly_one_leader(target: Target) -> None:
+    members = target.controlplane.members()
+    leaders = sorted(m.node for m in members if m.is_leader)
+    assert len(leaders) == 1, f"expected exactly one leader, found {leaders or 'none'}"
+
+
+def test_vip_answers(target: Target) -> None:
+    try:
+        target.controlplane.roundtrip(timeout_s=2.0)
+    except TargetError as error:
+        pytest.fail(f"no API roundtrip through the VIP {target.controlplane.endpoint}: {error}")
+
+
+def test_vip_held_by_a_controlplane_node(target: Target, profile: Profile) -> None:
+    holder = target.controlplane.vip_holder()
+    controlplane = [node.name for node in profile.controlplane_nodes()]
+    assert holder is not None, f"nobody holds the VIP {target.controlplane.endpoint}"
+    assert holder in controlplane, f"the VIP is held by {holder}, not a control-plane node"
+
+
+def test_member_reachable_directly(target: Target, controlplane_node: str) -> None:
+    try:
+        target.controlplane.roundtrip_direct(controlplane_node, timeout_s=2.0)
+    except TargetError as error:
+        pytest.fail(f"member on {controlplane_node} does not answer directly: {error}")
+
+
+@pytest.mark.benchmark
+def test_api_roundtrip_latency(target: Target, profile: Profile, measure: Measure) -> None:
+    latencies_ms: list[float] = []
+    failures: list[str] = []
+    deadline = time.monotonic() + ROUNDTRIP_BUDGET_S
+    while len(latencies_ms) + len(failures) < ROUNDTRIPS and time.monotonic() < deadline:
+        began = time.perf_counter()
+        try:
+            target.controlplane.roundtrip(timeout_s=2.0)
+        except TargetError as error:
+            failures.append(str(error))
+            continue
+        latencies_ms.append((time.perf_counter() - began) * 1000)
+    assert not failures, f"{len(failures)} of {ROUNDTRIPS} roundtrips failed, first: {failures[0]}"
+    assert len(latencies_ms) == ROUNDTRIPS, f"only {len(latencies_ms)} roundtrips in {ROUNDTRIP_BUDGET_S:g} s"
+    cuts = statistics.quantiles(latencies_ms, n=100)
+    p50, p99 = statistics.median(latencies_ms), cuts[98]
+    measure("api.roundtrip.p50", p50, "ms", higher_is_better=False, samples=ROUNDTRIPS)
+    measure("api.roundtrip.p99", p99, "ms", higher_is_better=False, samples=ROUNDTRIPS)
+    limit = profile.expectations.api_roundtrip_p99_max_ms
+    assert p99 <= limit, f"API roundtrip p99 {p99:.1f} ms exceeds the profile's {limit:g} ms (p50 {p50:.1f} ms)"

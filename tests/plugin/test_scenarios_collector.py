@@ -1,0 +1,61 @@
+"""scenarios/*.yaml run as disruptive pytest items against the session's target."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.plugin.conftest import REPO
+
+SCENARIO = """
+title: VIP holder power loss
+steady_state: [{probe: api.roundtrip}, {probe: controlplane.members_healthy, tolerance: 3}]
+method: [{action: power_off, target: controlplane.vip_holder, duration_s: 0.3}]
+observe: {api: {rate_hz: 50, duration_s: 0.6, lead_s: 0.1, timeout_s: 0.1}}
+expectations: ["api.longest_unavailable_s <= LIMIT"]
+rollbacks: [{action: power_on, target: controlplane.vip_holder}]
+recovery_timeout_s: 1
+"""
+
+
+@pytest.fixture
+def scenarios(project: pytest.Pytester, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    (project.path / "scenarios").mkdir()
+    (project.path / "scenarios" / "notes.yaml").write_text("just: data\n")
+    shutil.copy(REPO / "tests" / "unit" / "chaos_fakes.py", project.path / "chaos_fakes.py")
+    monkeypatch.setenv("CLUSTER_HARNESS_CHAOS_LOCK", str(tmp_path / "chaos.lock"))
+    monkeypatch.setenv("CLUSTER_HARNESS_LOCK", str(tmp_path / "serial.lock"))
+    return project
+
+
+def run(project: pytest.Pytester, *extra: str) -> pytest.RunResult:
+    return project.runpytest("-p", "harness.plugin.scenarios", "--target", "chaos_fakes:FakeTarget",
+                             "--results-dir", str(project.path / "runs"), "scenarios/", *extra)
+
+
+def test_skipped_without_the_flag(scenarios: pytest.Pytester) -> None:
+    (scenarios.path / "scenarios" / "power.yaml").write_text(SCENARIO.replace("LIMIT", "1"))
+    result = run(scenarios, "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*--allow-disruption*"])
+
+
+def test_runs_and_records_the_journal(scenarios: pytest.Pytester) -> None:
+    (scenarios.path / "scenarios" / "power.yaml").write_text(SCENARIO.replace("LIMIT", "1"))
+    run(scenarios, "--allow-disruption", "-v").assert_outcomes(passed=1)
+    [run_file] = (scenarios.path / "runs").glob("*.json")
+    text = run_file.read_text()
+    assert "chaos-journal" in text
+    assert "chaos.api.longest_unavailable_s" in json.dumps(json.loads(text))
+
+
+def test_failed_expectation_reads_as_a_sentence(scenarios: pytest.Pytester) -> None:
+    (scenarios.path / "scenarios" / "power.yaml").write_text(SCENARIO.replace("LIMIT", "0.01"))
+    result = run(scenarios, "--allow-disruption")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*api.longest_unavailable_s = 0.*, expected <= 0.01: NOT met*"])
+    assert "Traceback" not in result.stdout.str()
