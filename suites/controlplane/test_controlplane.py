@@ -73,4 +73,4 @@ def test_api_roundtrip_latency(target: Target, profile: Profile, measure: Measur
     measure("api.roundtrip.p50", p50, "ms", higher_is_better=False, samples=ROUNDTRIPS)
     measure("api.roundtrip.p99", p99, "ms", higher_is_better=False, samples=ROUNDTRIPS)
     limit = profile.expectations.api_roundtrip_p99_max_ms
-    assert p99 <= limit, f"API roundtrip p99 {p99:.1f} ms exceeds the profile's {limit:g} ms (p50 {p50:.1f} ms)"
+    assert p99 <= limit, f"API roundtrip p99 {p99:.1f} ms exceeds the profile's {limit:g} ms (p50 {p50:.1f})"
