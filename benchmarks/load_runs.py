@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from harness.results import load_frames
-from harness.results.synthetic import write_synthetic_runs
+from harness.results.synthetic import History, write_history
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         runs_dir = Path(scratch)
-        write_synthetic_runs(runs_dir, runs=args.runs, metrics=args.metrics)
+        write_history(runs_dir, History(runs=args.runs, metrics=args.metrics, extras_in_last_run=False))
         timings = []
         for _ in range(3):
             began = time.perf_counter()

@@ -1,7 +1,6 @@
 """`harness report [--runs DIR] [--out DIR] [--compare A B]` and `harness runs export`.
 
-`runs` is a group of runs_cmd.py, so `export_command` is wired there:
-`group.command("export")(export_command)`.
+`runs` is a group of runs_cmd.py, so `export_command` is wired there.
 """
 
 from __future__ import annotations

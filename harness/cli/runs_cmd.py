@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from harness.cli.report_cmd import export_command
 from harness.results import load_frames
 
 DEFAULT_RUNS_DIR = Path("reports/runs")
@@ -18,6 +19,7 @@ DEFAULT_RUNS_DIR = Path("reports/runs")
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Recorded runs (reports/runs/*.json).", invoke_without_command=True)
     group.callback()(list_runs)
+    group.command("export")(export_command)
     app.add_typer(group, name="runs")
 
 

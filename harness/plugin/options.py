@@ -19,6 +19,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where run files go (default: reports/runs under the rootdir)")
     group.addoption("--run-label", default=None, metavar="TEXT",
                     help="free-form label stored in the run file, e.g. 'after talos 1.9'")
+    group.addoption("--no-report", action="store_true", default=False,
+                    help="don't rebuild the HTML report (reports/index.html) at the end of the run")
     group.addoption("--keep-lab", action="store_true", default=False,
                     help="leave the lab running at the end if this session brought it up")
 

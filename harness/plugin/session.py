@@ -157,9 +157,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         meta.crashed_workers = state.crashed_workers
         meta.status = _status(int(exitstatus), bool(state.crashed_workers))
         path = merge_run(state.runs_dir, meta)
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_sep("-", f"cluster-harness run file: {_short(path)} ({meta.status})")
+        _say(session.config, f"cluster-harness run file: {_short(path)} ({meta.status})")
+        if not session.config.getoption("no_report"):
+            _rebuild_report(session.config, state.runs_dir)
+
+
+def _rebuild_report(config: pytest.Config, runs_dir: Path) -> None:
+    from harness.report import build_report  # matplotlib and ruptures load only when needed
+
+    try:
+        index = build_report(runs_dir, runs_dir.parent)
+    except HarnessError as error:
+        _say(config, f"cluster-harness report not written: {error}")
+        return
+    _say(config, f"cluster-harness report: {_short(index)}")
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_sep("-", line)
 
 
 def _status(exitstatus: int, crashed: bool) -> Any:

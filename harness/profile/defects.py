@@ -22,6 +22,11 @@ CATALOGUE: dict[str, DefectKind] = {
         DefectKind("vip-stuck", "keepalived never moves the control-plane VIP off its first holder"),
         DefectKind("etcd-two-members", "etcd is configured with only cp1 and cp2; cp3 runs no member"),
         DefectKind("etcd-no-prevote", "etcd runs without --pre-vote: a healed partition forces an election"),
+        DefectKind("etcd-split-brain", "cp3 bootstraps a cluster of its own: two members claim leadership"),
+        DefectKind("etcd-slow-election", "etcd election timeout of 5 s: losing the leader stalls the API"),
+        DefectKind("vip-unassigned", "no keepalived runs: nobody holds the control-plane VIP"),
+        DefectKind("vip-on-worker", "the VIP is configured statically on the worker, which runs no etcd"),
+        DefectKind("congested-switch", "every node's link is shaped to 64 kbit/s, as on a saturated switch"),
         DefectKind("slow-link", "the named node's link is shaped to a tenth of the profile's rate", True),
     )
 }

@@ -43,5 +43,6 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def harness_args(*extra: str) -> list[str]:
-    return ["--target", "fake_target:FakeTarget", "-p", "no:cacheprovider", *extra]
+def harness_args(*extra: str, report: bool = False) -> list[str]:
+    base = ["--target", "fake_target:FakeTarget", "-p", "no:cacheprovider"]
+    return [*base, *([] if report else ["--no-report"]), *extra]

@@ -18,6 +18,7 @@ def test_options_appear_in_help(project: pytest.Pytester) -> None:
         "*--allow-disruption*",
         "*--results-dir=DIR*",
         "*--run-label=TEXT*",
+        "*--no-report*",
     ])
 
 
@@ -97,8 +98,10 @@ def test_fast(measure):
 def test_broken():
     assert 1 == 2
 """})
-    result = project.runpytest_subprocess(*harness_args("--run-label", "nightly", "suites"))
+    result = project.runpytest_subprocess(*harness_args("--run-label", "nightly", "suites", report=True))
     result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*cluster-harness report: */index.html*"])
+    assert "api.roundtrip.p50" in (project.path / "reports" / "index.html").read_text()
     [path] = (project.path / "reports" / "runs").glob("run-*.json")
     document = json.loads(path.read_text())
     assert document["version"] == 1

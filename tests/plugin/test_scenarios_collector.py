@@ -33,8 +33,9 @@ def scenarios(project: pytest.Pytester, tmp_path: Path,
 
 
 def run(project: pytest.Pytester, *extra: str) -> pytest.RunResult:
-    return project.runpytest("-p", "harness.plugin.scenarios", "--target", "chaos_fakes:FakeTarget",
-                             "--results-dir", str(project.path / "runs"), "scenarios/", *extra)
+    return project.runpytest_subprocess(
+        "--target", "chaos_fakes:FakeTarget", "--no-report", "--results-dir", str(project.path / "runs"),
+        "scenarios/", *extra)
 
 
 def test_skipped_without_the_flag(scenarios: pytest.Pytester) -> None:

@@ -7,16 +7,19 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.results.synthetic import write_synthetic_runs
+from harness.results.synthetic import History, write_history
 
 
 def test_lists_runs_with_counts(tmp_path: Path) -> None:
-    write_synthetic_runs(tmp_path, runs=3, metrics=5)
+    write_history(tmp_path, History(runs=3, metrics=5, extras_in_last_run=False))
     result = CliRunner().invoke(app, ["runs", "--runs-dir", str(tmp_path)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.output.splitlines() if "lab://lab" in line]
+    lines = [line for line in result.output.splitlines() if " lab " in line]
     assert len(lines) == 3
-    assert all("passed" in line and " 5 " in line for line in lines)
+    for line in lines:
+        # status, then passed / failed / skipped / measurements
+        cells = [cell.strip() for cell in line.split("│")][1:-1]
+        assert cells[2:4] + cells[5:] == ["lab", "passed", "12", "0", "1", "5"], line
 
 
 def test_says_how_to_get_a_first_run(tmp_path: Path) -> None:

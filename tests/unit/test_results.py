@@ -22,7 +22,7 @@ from harness.results import (
     start_run,
 )
 from harness.results.recorder import partial_dir
-from harness.results.synthetic import write_synthetic_runs
+from harness.results.synthetic import History, metric_name, write_history
 
 
 def _meta() -> RunMeta:
@@ -96,13 +96,15 @@ def test_foreign_and_damaged_files_are_refused(tmp_path: Path) -> None:
 
 
 def test_frames_across_runs(tmp_path: Path) -> None:
-    write_synthetic_runs(tmp_path, runs=5, metrics=4)
+    write_history(tmp_path, History(runs=5, metrics=6, extras_in_last_run=False))
     frames = load_frames(tmp_path)
     assert len(frames.runs) == 5
     assert frames.runs["started"].is_monotonic_increasing
-    assert len(frames.measurements) == 20
-    assert len(frames.outcomes) == 20
-    assert set(frames.measurements["series"]) == {f"synthetic.metric{m:03d}{{node=cp1}}" for m in range(4)}
+    assert len(frames.measurements) == 30
+    assert len(frames.outcomes) == 5 * 13
+    tagged = {"net.bench_000{node=worker1}", "storage.bench_005{node=worker3}"}
+    series = {metric_name(j) for j in range(1, 5)} | tagged
+    assert set(frames.measurements["series"]) == series
     assert set(frames.measurements["run_id"]) == set(frames.runs["run_id"])
 
 

@@ -1,0 +1,168 @@
+"""Per-run sections as geometry and cells: failover timelines, goodput heat map, policy matrix.
+
+Each builder returns None when the run has no such data, so the template shows only what exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from harness.report.svg import scale
+
+LANE_WIDTH = 900
+LANE_HEIGHT = 22
+GOODPUT_METRIC = "network.goodput"
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    width: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    y: float
+    windows: list[Box]
+    availability_pct: float | None
+    longest_s: float
+    samples: int
+
+
+@dataclass(frozen=True)
+class Fault:
+    x: float
+    label: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Failover:
+    width: int
+    height: int
+    lanes: list[Lane]
+    faults: list[Fault]
+    ticks: list[tuple[float, str]]
+
+
+@dataclass(frozen=True)
+class Heat:
+    nodes: list[str]
+    cells: list[list[tuple[str, str, str]]]  # (text, background, foreground) per src x dst
+    unit: str
+
+
+@dataclass(frozen=True)
+class PolicyCell:
+    port: str
+    expected: str
+    observed: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Policy:
+    sources: list[str]
+    destinations: list[str]
+    cells: list[list[list[PolicyCell]]]
+    mismatches: int
+
+
+def _seconds(value: Any) -> float:
+    """Probe times may be seconds (relative or epoch) or ISO-8601 strings."""
+    if isinstance(value, int | float):
+        return float(value)
+    return datetime.fromisoformat(str(value)).timestamp()
+
+
+def failover(timelines: list[dict[str, Any]]) -> Failover | None:
+    probes = [t for t in timelines if t.get("kind") == "probe" and isinstance(t.get("data"), dict)]
+    if not probes:
+        return None
+    instants: list[float] = []
+    for probe in probes:
+        data = probe["data"]
+        instants += [_seconds(s[0]) for s in data.get("samples", [])]
+        instants += [_seconds(t) for w in data.get("windows", []) for t in w]
+        instants += [_seconds(e["time"]) for e in data.get("events", []) if "time" in e]
+    start, end = (min(instants), max(instants)) if instants else (0.0, 1.0)
+    lanes, faults, seen = [], [], set()
+    for row, probe in enumerate(probes):
+        data = probe["data"]
+        samples = data.get("samples", [])
+        windows = []
+        longest = 0.0
+        for w in data.get("windows", []):
+            a, b = _seconds(w[0]), _seconds(w[1])
+            longest = max(longest, b - a)
+            x = scale(a, start, end, LANE_WIDTH)
+            width = max(2.0, scale(b, start, end, LANE_WIDTH) - x)
+            windows.append(Box(x, width, f"unavailable {a - start:+.1f} s … {b - start:+.1f} s "
+                                         f"({b - a:.1f} s)"))
+        ok = sum(1 for s in samples if len(s) > 1 and s[1])
+        availability = ok / len(samples) * 100 if samples else None
+        lanes.append(Lane(str(probe.get("name")), row * (LANE_HEIGHT + 8) + 18, windows,
+                          availability, longest, len(samples)))
+        for event in data.get("events", []):
+            key = (event.get("time"), event.get("kind"), event.get("node"))
+            if "time" in event and key not in seen:
+                seen.add(key)
+                at = _seconds(event["time"])
+                label = f"{event.get('kind', 'fault')} {event.get('node') or ''}".strip()
+                faults.append(Fault(scale(at, start, end, LANE_WIDTH), label,
+                                    f"{label} at {at - start:+.1f} s: {event.get('detail') or ''}"))
+    ticks = [(scale(start + (end - start) * i / 5, start, end, LANE_WIDTH),
+              f"{(end - start) * i / 5:.0f} s") for i in range(6)]
+    height = len(lanes) * (LANE_HEIGHT + 8) + 40
+    return Failover(LANE_WIDTH, height, lanes, faults, ticks)
+
+
+def _color(fraction: float) -> tuple[str, str]:
+    """Light to dark blue; white text on the dark half."""
+    light, dark = (235, 243, 251), (8, 69, 148)
+    rgb = [round(a + (b - a) * fraction) for a, b in zip(light, dark, strict=True)]
+    return "#{:02x}{:02x}{:02x}".format(*rgb), "#fff" if fraction > 0.55 else "#111"
+
+
+def heat_map(rows: list[tuple[str, str, float, str]]) -> Heat | None:
+    """`rows` are (src, dst, value, unit) of one run's goodput measurements."""
+    if not rows:
+        return None
+    values = {(src, dst): value for src, dst, value, _ in rows}
+    nodes = sorted({n for pair in values for n in pair})
+    low, high = min(values.values()), max(values.values())
+    cells = []
+    for src in nodes:
+        line = []
+        for dst in nodes:
+            value = values.get((src, dst))
+            if value is None:
+                line.append(("—" if src != dst else "", "#f4f4f4", "#888"))
+            else:
+                # spread the observed range over the palette: 807 vs 929 must look different
+                spread = (value - low) / (high - low) if high > low else 1.0
+                background, foreground = _color(0.15 + 0.85 * spread)
+                line.append((f"{value:.4g}", background, foreground))
+        cells.append(line)
+    return Heat(nodes, cells, rows[0][3])
+
+
+def policy(timelines: list[dict[str, Any]]) -> Policy | None:
+    pairs = [p for t in timelines if t.get("kind") == "policy-matrix"
+             for p in (t.get("data") or {}).get("pairs", [])]
+    if not pairs:
+        return None
+    sources = sorted({str(p.get("src")) for p in pairs})
+    destinations = sorted({str(p.get("dst")) for p in pairs})
+    grid: dict[tuple[str, str], list[PolicyCell]] = {}
+    for p in pairs:
+        cell = PolicyCell(str(p.get("port", "")), str(p.get("expected")), str(p.get("observed")),
+                          p.get("expected") == p.get("observed"))
+        grid.setdefault((str(p.get("src")), str(p.get("dst"))), []).append(cell)
+    cells = [[grid.get((s, d), []) for d in destinations] for s in sources]
+    mismatches = sum(1 for items in grid.values() for c in items if not c.ok)
+    return Policy(sources, destinations, cells, mismatches)
