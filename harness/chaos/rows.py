@@ -43,6 +43,7 @@ def result_timelines(result: ScenarioResult, *, nodeid: str | None = None) -> li
                 "error": [s.error for s in obs.samples], "value": [s.value for s in obs.samples],
             },
             "windows": [{**asdict(w), "duration_s": w.duration_s} for w in a.windows],
+            "events": [asdict(e) for e in result.events],  # fault instants drawn on the lane
             "longest_unavailable_s": a.longest_unavailable_s,
             "availability_pct": a.availability_pct,
             "time_to_first_failure_s": a.time_to_first_failure_s,

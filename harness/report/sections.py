@@ -79,6 +79,16 @@ def _seconds(value: Any) -> float:
     return datetime.fromisoformat(str(value)).timestamp()
 
 
+def _sample_columns(data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """Times and ok flags of a probe timeline (columns, see harness/results/FORMAT.md)."""
+    samples = data.get("samples") or {}
+    return list(samples.get("time", [])), list(samples.get("ok", []))
+
+
+def _window_bounds(data: dict[str, Any]) -> list[tuple[float, float]]:
+    return [(_seconds(w["start"]), _seconds(w["end"])) for w in data.get("windows", [])]
+
+
 def failover(timelines: list[dict[str, Any]]) -> Failover | None:
     probes = [t for t in timelines if t.get("kind") == "probe" and isinstance(t.get("data"), dict)]
     if not probes:
@@ -86,27 +96,25 @@ def failover(timelines: list[dict[str, Any]]) -> Failover | None:
     instants: list[float] = []
     for probe in probes:
         data = probe["data"]
-        instants += [_seconds(s[0]) for s in data.get("samples", [])]
-        instants += [_seconds(t) for w in data.get("windows", []) for t in w]
+        instants += [_seconds(t) for t in _sample_columns(data)[0]]
+        instants += [t for bounds in _window_bounds(data) for t in bounds]
         instants += [_seconds(e["time"]) for e in data.get("events", []) if "time" in e]
     start, end = (min(instants), max(instants)) if instants else (0.0, 1.0)
     lanes, faults, seen = [], [], set()
     for row, probe in enumerate(probes):
         data = probe["data"]
-        samples = data.get("samples", [])
+        _, oks = _sample_columns(data)
         windows = []
         longest = 0.0
-        for w in data.get("windows", []):
-            a, b = _seconds(w[0]), _seconds(w[1])
+        for a, b in _window_bounds(data):
             longest = max(longest, b - a)
             x = scale(a, start, end, LANE_WIDTH)
             width = max(2.0, scale(b, start, end, LANE_WIDTH) - x)
             windows.append(Box(x, width, f"unavailable {a - start:+.1f} s … {b - start:+.1f} s "
                                          f"({b - a:.1f} s)"))
-        ok = sum(1 for s in samples if len(s) > 1 and s[1])
-        availability = ok / len(samples) * 100 if samples else None
+        availability = sum(1 for ok in oks if ok) / len(oks) * 100 if oks else None
         lanes.append(Lane(str(probe.get("name")), row * (LANE_HEIGHT + 8) + 18, windows,
-                          availability, longest, len(samples)))
+                          availability, longest, len(oks)))
         for event in data.get("events", []):
             key = (event.get("time"), event.get("kind"), event.get("node"))
             if "time" in event and key not in seen:

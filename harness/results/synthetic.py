@@ -110,10 +110,16 @@ def extra_timelines() -> list[dict[str, Any]]:
     for name, windows in (("api-server", [[31.0, 38.5]]), ("ingress-http", [[32.0, 34.0],
                                                                              [76.0, 79.0]]),
                           ("rbd-write", [[76.5, 88.0]])):
-        samples = [[t / 2, not any(a <= t / 2 <= b for a, b in windows), 0.004]
-                   for t in range(0, 240)]
-        probes.append({"name": name, "kind": "probe", "nodeid": "scenarios/test_failover.py::t",
-                       "data": {"samples": samples, "windows": windows, "events": events}})
+        times = [t / 2 for t in range(0, 240)]
+        oks = [not any(a <= t <= b for a, b in windows) for t in times]
+        data = {"probe": name, "rate_hz": 2.0, "fault_at": 30.0,
+                "samples": {"time": times, "ok": oks, "latency_s": [0.004] * len(times),
+                            "error": [None if ok else "timeout" for ok in oks], "value": [None] * len(times)},
+                "windows": [{"start": a, "end": b, "failed_samples": int((b - a) * 2), "recovered": True,
+                             "first_error": "timeout", "duration_s": b - a} for a, b in windows],
+                "events": events}
+        probes.append({"name": name, "kind": "probe", "nodeid": "scenarios/failover.yaml::failover",
+                       "data": data})
     pairs = [{"src": s, "dst": d, "port": p, "expected": e, "observed": o}
              for s, d, p, e, o in [("frontend", "backend", 8080, "allow", "allow"),
                                    ("frontend", "db", 5432, "deny", "deny"),
