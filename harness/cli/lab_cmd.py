@@ -28,11 +28,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="lab")
 
 
-def _lab(profile: Path, console: Console | None = None) -> Lab:
-    plan = make_plan(load_profile(profile))
-    if console is None:
-        return Lab(plan)
-    spinner: Status = console.status("")
+def _lab(profile: Path) -> Lab:
+    return Lab(make_plan(load_profile(profile)))
+
+
+def _with_progress(lab: Lab, console: Console, spinner: Status) -> Lab:
+    """The same lab, printing each step of `up` with its timing (the library itself is quiet)."""
 
     def show(step: Step) -> None:
         if step.seconds is None:  # started
@@ -41,14 +42,18 @@ def _lab(profile: Path, console: Console | None = None) -> Lab:
             return
         spinner.stop()
         console.print(f"  [green]ok[/] {step.name:<22} {step.seconds:6.2f} s  [dim]{step.detail}[/]")
-    return Lab(plan, progress=show)
+    return Lab(lab.plan, progress=show)
 
 
 def up(profile: ProfileOption = DEFAULT_PROFILE) -> None:
     """Bring the lab up, or finish an earlier half-done `up` (idempotent)."""
     console = Console()
-    lab = _lab(profile, console)
-    seconds = lab.up()
+    spinner = console.status("")
+    lab = _with_progress(_lab(profile), console, spinner)
+    try:
+        seconds = lab.up()
+    finally:
+        spinner.stop()  # a failed step must not leave the spinner running over the error line
     console.print(f"[bold green]lab up[/] in {seconds:.1f} s: VIP {lab.plan.vip}:{lab.plan.port}")
 
 

@@ -16,6 +16,7 @@ from harness.targets.base import Target, TargetError
 
 ROUNDTRIPS = 200
 ROUNDTRIP_BUDGET_S = 60.0
+MAX_FAILURES = 5
 
 
 def test_all_members_healthy(target: Target, profile: Profile) -> None:
@@ -58,7 +59,8 @@ def test_api_roundtrip_latency(target: Target, profile: Profile, measure: Measur
     latencies_ms: list[float] = []
     failures: list[str] = []
     deadline = time.monotonic() + ROUNDTRIP_BUDGET_S
-    while len(latencies_ms) + len(failures) < ROUNDTRIPS and time.monotonic() < deadline:
+    # Bounded three ways: count, time, and a few failures (a dead VIP costs seconds per try).
+    while len(latencies_ms) < ROUNDTRIPS and time.monotonic() < deadline and len(failures) < MAX_FAILURES:
         began = time.perf_counter()
         try:
             target.controlplane.roundtrip(timeout_s=2.0)
@@ -66,11 +68,12 @@ def test_api_roundtrip_latency(target: Target, profile: Profile, measure: Measur
             failures.append(str(error))
             continue
         latencies_ms.append((time.perf_counter() - began) * 1000)
-    assert not failures, f"{len(failures)} of {ROUNDTRIPS} roundtrips failed, first: {failures[0]}"
-    assert len(latencies_ms) == ROUNDTRIPS, f"only {len(latencies_ms)} roundtrips in {ROUNDTRIP_BUDGET_S:g} s"
-    cuts = statistics.quantiles(latencies_ms, n=100)
-    p50, p99 = statistics.median(latencies_ms), cuts[98]
-    measure("api.roundtrip.p50", p50, "ms", higher_is_better=False, samples=ROUNDTRIPS)
-    measure("api.roundtrip.p99", p99, "ms", higher_is_better=False, samples=ROUNDTRIPS)
+    assert not failures, f"{len(failures)} roundtrips failed, first: {failures[0]}"
+    assert len(latencies_ms) >= 20, f"only {len(latencies_ms)} roundtrips in {ROUNDTRIP_BUDGET_S:g} s"
+    p50 = statistics.median(latencies_ms)
+    p99 = statistics.quantiles(latencies_ms, n=100)[98]
+    measure("api.roundtrip.p50", p50, "ms", higher_is_better=False, samples=len(latencies_ms))
+    measure("api.roundtrip.p99", p99, "ms", higher_is_better=False, samples=len(latencies_ms))
     limit = profile.expectations.api_roundtrip_p99_max_ms
     assert p99 <= limit, f"API roundtrip p99 {p99:.1f} ms exceeds the profile's {limit:g} ms (p50 {p50:.1f})"
+    assert len(latencies_ms) == ROUNDTRIPS, f"only {len(latencies_ms)} roundtrips in {ROUNDTRIP_BUDGET_S:g} s"

@@ -1,0 +1,124 @@
+"""Faults on the lab, emulated the way LAB-NOTES found faithful; each stamps its instant.
+
+Power-off cuts the switch port before any process dies: a process killed while its link is up
+can say goodbye (keepalived's child sends a priority-0 advert) and fake a fast failover.
+Every fault returns an undo that is safe to call twice.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from harness.targets.base import Faults, TargetError, Undo
+from harness.targets.lab import net, procs
+from harness.targets.lab.config import LabNode, LabPlan, shaped_rate_kbit
+from harness.targets.lab.groundtruth import LabEventLog
+from harness.targets.lab.lifecycle import Lab
+
+
+def _descendants(pid: int, candidates: list[int]) -> list[int]:
+    """`pid` and its children among `candidates` (keepalived forks a VRRP child and scripts)."""
+    parent_of = {}
+    for candidate in candidates:
+        try:
+            stat = Path(f"/proc/{candidate}/stat").read_text()
+        except FileNotFoundError:
+            continue
+        parent_of[candidate] = int(stat.rsplit(")", 1)[1].split()[1])
+    family = {pid}
+    grew = True
+    while grew:
+        more = {c for c, parent in parent_of.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    return sorted(family)
+
+
+class LabFaults(Faults):
+    def __init__(self, plan: LabPlan, lab: Lab, events: LabEventLog) -> None:
+        self.plan = plan
+        self.lab = lab
+        self.events = events
+
+    def _node(self, name: str) -> LabNode:
+        try:
+            return self.plan.node(name)
+        except KeyError as error:
+            raise TargetError(str(error.args[0])) from None
+
+    def power_off(self, node: str) -> Undo:
+        n = self._node(node)
+        pids = self.lab.node_pids(node)
+        # Freeze first: keepalived watches its carrier over netlink and, given a few ms, runs
+        # its FAULT transition (drops the VIP, notifies) - a reaction no dead machine has.
+        # Frozen processes send nothing, so the cut is still the first thing peers can see.
+        procs.signal_all(pids, signal.SIGSTOP)
+        self.events.stamp("power-off", node)
+        net.link(n, up=False)
+        procs.kill_now([*pids, *procs.netns_pids(node)])
+        self.events.forget_holder(node)
+        return lambda: self.power_on(node)
+
+    def power_on(self, node: str) -> None:
+        n = self._node(node)
+        services = self.plan.services(node)
+        if net.link_is_up(n) and all(self.lab.service_pid(node, s) for s in services):
+            return  # already on: undo twice is harmless
+        self.events.stamp("power-on", node)
+        net.reset_addresses(self.plan, n)
+        net.link(n, up=True)
+        for service in services:  # etcd keeps --pre-vote: same argv as at up
+            self.lab.start_service(node, service)
+
+    def reboot(self, node: str) -> None:
+        self.power_off(node)
+        time.sleep(0.5)  # a power cycle is not instantaneous; peers should see the node gone
+        self.power_on(node)
+
+    def kill(self, service: str, node: str) -> Undo:
+        self._node(node)
+        if service not in self.plan.services(node):
+            raise TargetError(f"{node} runs no {service} in this lab "
+                              f"(it runs: {', '.join(self.plan.services(node)) or 'nothing'})")
+        pid = self.lab.service_pid(node, service)
+        if pid is None:
+            raise TargetError(f"{service} on {node} is not running")
+        self.events.stamp("kill", node, service)
+        procs.kill_now(_descendants(pid, procs.netns_pids(node)))
+        if service == "keepalived":
+            self.events.forget_holder(node)
+
+        def undo() -> None:
+            if self.lab.service_pid(node, service) is None:
+                self.events.stamp("restart", node, service)
+                self.lab.start_service(node, service)
+        return undo
+
+    def partition(self, node: str) -> Undo:
+        n = self._node(node)
+        self.events.stamp("partition", node)
+        net.partition(n, on=True)
+
+        def undo() -> None:
+            if net.is_partitioned(n):
+                net.partition(n, on=False)
+                self.events.stamp("heal", node)
+        return undo
+
+    def degrade_link(self, node: str, rate_mbit: float) -> Undo:
+        n = self._node(node)
+        if rate_mbit <= 0:
+            raise TargetError(f"link rate must be positive, got {rate_mbit:g} Mbit/s")
+        self.events.stamp("degrade-link", node, f"{rate_mbit:g} Mbit/s")
+        net.shape(n, shaped_rate_kbit(rate_mbit))
+        restored = False
+
+        def undo() -> None:
+            nonlocal restored
+            if not restored:
+                net.shape(n, n.rate_kbit)
+                self.events.stamp("restore-link", node)
+                restored = True
+        return undo

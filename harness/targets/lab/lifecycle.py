@@ -1,0 +1,263 @@
+"""Bring the lab up, take it down, say what runs: idempotent, converging from any half-built state.
+
+`up` walks the same steps every time and each step only adds what is missing, so a crashed or
+interrupted `up` is finished by the next one. `down` kills by PID, deletes namespaces and the
+bridge, and removes the state directory: nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+from harness.errors import HarnessError
+from harness.targets.base import TargetError
+from harness.targets.lab import net, procs
+from harness.targets.lab.config import (
+    LabPlan,
+    etcd_argv,
+    keepalived_argv,
+    keepalived_conf,
+    notify_script,
+)
+from harness.targets.lab.etcd_api import EtcdClient
+
+LAB_RANGE = IPv4Network("198.18.0.0/15")
+STATE_MARKER = ".cluster-harness-lab"
+PLAN_FILE = "plan.txt"  # what the running lab was built from: defects differ -> rebuild
+# binary -> the Debian package that ships it
+REQUIRED = {"etcd": "etcd-server", "keepalived": "keepalived", "nft": "nftables", "ip": "iproute2",
+            "tc": "iproute2", "curl": "curl"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """Progress of `up`: reported when a step starts (`seconds` None) and when it ends."""
+
+    name: str
+    seconds: float | None = None
+    detail: str = ""
+
+
+Progress = Callable[[Step], None]
+
+
+def _quiet(step: Step) -> None:
+    """The library stays silent unless a caller (the CLI) asks for progress."""
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    name: str
+    namespace: bool
+    link_up: bool
+    services: dict[str, int | None] = field(default_factory=dict)
+    """Service -> PID when running, None when it should run but does not."""
+
+    @property
+    def running(self) -> bool:
+        return self.namespace and self.link_up and all(self.services.values())
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    bridge: bool
+    nodes: tuple[NodeStatus, ...]
+
+    @property
+    def running(self) -> bool:
+        return self.bridge and all(n.running for n in self.nodes)
+
+    @property
+    def anything(self) -> bool:
+        return self.bridge or any(n.namespace for n in self.nodes)
+
+
+def preflight(plan: LabPlan) -> None:
+    """Refuse with one sentence what cannot work: not root, packages missing, addresses off-lab."""
+    if os.geteuid() != 0:
+        raise HarnessError("the lab needs root: run as root (sudo)")
+    path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+    missing = sorted({pkg for binary, pkg in REQUIRED.items() if not shutil.which(binary, path=path)})
+    if missing:
+        names = " ".join(missing)
+        raise HarnessError(f"the lab needs Debian packages {names}: apt-get install {names}")
+    outside = [a for a in (plan.workstation, plan.vip, *(n.address for n in plan.nodes))
+               if IPv4Address(a) not in LAB_RANGE]
+    if outside:
+        raise HarnessError(f"lab addresses must stay in {LAB_RANGE}; the profile has {', '.join(outside)}")
+
+
+class Lab:
+    """The lab described by a plan, on this machine."""
+
+    def __init__(self, plan: LabPlan, progress: Progress | None = None) -> None:
+        self.plan = plan
+        self.progress = progress or _quiet
+
+    @contextmanager
+    def _step(self, name: str) -> Iterator[list[str]]:
+        """Time one step; the body may append a detail shown with its timing."""
+        detail: list[str] = []
+        self.progress(Step(name))
+        began = time.monotonic()
+        yield detail
+        self.progress(Step(name, time.monotonic() - began, " ".join(detail)))
+
+    # --- services -------------------------------------------------------------------------
+    def service_pid(self, node: str, service: str) -> int | None:
+        return procs.read_pid(self.plan.pid_path(node, service))
+
+    def start_service(self, node: str, service: str) -> int:
+        """Start one service unless it runs already; returns its PID."""
+        pid = self.service_pid(node, service)
+        if pid is not None:
+            return pid
+        plan = self.plan
+        if service == "etcd":
+            plan.etcd_data_dir(node).mkdir(parents=True, exist_ok=True)
+            argv = etcd_argv(plan, node)
+        elif service == "keepalived":
+            directory = plan.keepalived_dir(node)
+            directory.mkdir(parents=True, exist_ok=True)
+            for stale in directory.glob("*.pid"):  # keepalived refuses to start over a live-looking pid file
+                stale.unlink()
+            (directory / "keepalived.conf").write_text(keepalived_conf(plan, node))
+            plan.notify_script.write_text(notify_script(plan))
+            plan.notify_script.chmod(0o700)
+            argv = keepalived_argv(plan, node)
+        else:
+            raise TargetError(f"unknown lab service {service!r} (lab services: etcd, keepalived)")
+        if service not in plan.services(node):
+            raise TargetError(f"{node} runs no {service} in this lab")
+        return procs.start(argv, netns=node, log=plan.log_path(node, service),
+                           pid_file=plan.pid_path(node, service))
+
+    def node_pids(self, node: str) -> list[int]:
+        """Every process of a node: tracked daemons plus whatever lives in its namespace."""
+        tracked = [self.service_pid(node, s) for s in ("etcd", "keepalived")]
+        return sorted({*procs.netns_pids(node), *(p for p in tracked if p is not None)})
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def up(self) -> float:
+        """Converge to a running lab; returns the seconds it took."""
+        began = time.monotonic()
+        plan = self.plan
+        with self._step("preflight"):
+            preflight(plan)
+            plan.state_dir.mkdir(parents=True, exist_ok=True)
+            (plan.state_dir / STATE_MARKER).touch()
+            (plan.state_dir / PLAN_FILE).write_text(repr(plan))
+        with self._step(f"switch {plan.bridge}") as detail:
+            net.bridge_up(plan)
+            detail.append(f"{plan.workstation}/{plan.prefix_length}")
+        with self._step("nodes") as detail:
+            for node in plan.nodes:
+                if net.node_up(plan, node):
+                    # A fresh namespace: anything still tracked lives in a dead one.
+                    procs.kill_now(p for p in (self.service_pid(node.name, s) for s in
+                                               ("etcd", "keepalived")) if p is not None)
+                net.partition(node, on=False)
+                if node.controlplane and self.service_pid(node.name, "keepalived") is None:
+                    net.reset_addresses(plan, node)  # no stale VIP from an earlier life
+                net.link(node, up=True)
+                detail.append(node.name)
+            if plan.static_vip_node():
+                net.add_static_vip(plan, plan.node(plan.static_vip_node() or ""))
+        with self._step("etcd") as detail:
+            for node in plan.etcd_members:
+                self.start_service(node.name, "etcd")
+                detail.append(node.name)
+        with self._step("etcd leader") as detail:
+            detail.append(self.wait_leader(timeout_s=15.0))
+        with self._step("keepalived") as detail:
+            for node in plan.vrrp_nodes:
+                self.start_service(node.name, "keepalived")
+                detail.append(node.name)
+        if plan.vip_served:
+            with self._step(f"VIP {plan.vip}") as detail:
+                detail.append(self.wait_vip(timeout_s=15.0))
+        return time.monotonic() - began
+
+    def wait_leader(self, timeout_s: float) -> str:
+        """Wait until every member answers and agrees on one leader; returns its node."""
+        deadline = time.monotonic() + timeout_s
+        last = "no member answered"
+        while time.monotonic() < deadline:
+            try:
+                statuses = {n.name: EtcdClient(n.address, self.plan.port).status(0.5)
+                            for n in self.plan.etcd_members}
+            except TargetError as error:
+                last = str(error)
+            else:
+                leaders = {s.leader_id for s in statuses.values()}
+                # A split brain has one leader per side: every member having one is as good as it gets.
+                if 0 not in leaders and (len(leaders) == 1 or self.plan.split_brain):
+                    return ",".join(n for n, s in statuses.items() if s.member_id in leaders)
+                last = "members do not agree on a leader yet"
+            time.sleep(0.1)
+        raise TargetError(f"etcd did not elect a leader within {timeout_s:g} s: {last}")
+
+    def wait_vip(self, timeout_s: float) -> str:
+        """Wait until the VIP answers a roundtrip; returns the holder's name."""
+        deadline = time.monotonic() + timeout_s
+        last = "nobody holds it"
+        client = EtcdClient(self.plan.vip, self.plan.port)
+        while time.monotonic() < deadline:
+            holders = [n.name for n in self.plan.controlplane if self.plan.vip in net.addresses(n)]
+            if holders:
+                try:
+                    client.roundtrip("harness/up", str(time.time()), 1.0)
+                    return ",".join(holders)
+                except TargetError as error:
+                    last = str(error)
+            time.sleep(0.1)
+        raise TargetError(f"VIP {self.plan.vip} did not answer within {timeout_s:g} s: {last}")
+
+    def down(self) -> float:
+        began = time.monotonic()
+        plan = self.plan
+        present = net.namespaces()
+        pids = [p for n in plan.nodes for p in (self.node_pids(n.name) if n.name in present else
+                                                 [self.service_pid(n.name, s) for s in plan.services(n.name)])
+                if p is not None]
+        procs.kill_now(pids)  # nothing to say goodbye to: the whole switch goes away next
+        net.teardown(plan)
+        self._remove_state()
+        return time.monotonic() - began
+
+    def _remove_state(self) -> None:
+        state = self.plan.state_dir
+        if not state.exists():
+            return
+        if (state / STATE_MARKER).exists():
+            shutil.rmtree(state)
+        else:  # not made by us as a whole: remove only what the lab writes
+            for name in ("logs", "pids", "etcd", "keepalived", self.plan.vip_events_path.name):
+                path = state / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+        parent = state.parent
+        if parent.name == "cluster-harness" and not any(parent.iterdir()):
+            parent.rmdir()
+
+    def built_from_this_plan(self) -> bool:
+        try:
+            return (self.plan.state_dir / PLAN_FILE).read_text() == repr(self.plan)
+        except OSError:
+            return False
+
+    def status(self) -> LabStatus:
+        plan = self.plan
+        present = net.namespaces()
+        nodes = tuple(NodeStatus(name=n.name, namespace=n.name in present, link_up=net.link_is_up(n),
+                                 services={s: self.service_pid(n.name, s) for s in plan.services(n.name)})
+                      for n in plan.nodes)
+        return LabStatus(bridge=plan.bridge in net.root_links(), nodes=nodes)

@@ -1,0 +1,132 @@
+"""`LabTarget`: the Target contract on the lab (namespaces, etcd, keepalived on this machine)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+from harness.errors import HarnessError
+from harness.profile import Profile
+from harness.targets.base import ControlPlane, Faults, Member, NodeInfo, Target, TargetError
+from harness.targets.lab import net
+from harness.targets.lab.config import LabPlan, make_plan
+from harness.targets.lab.etcd_api import EtcdClient, Status
+from harness.targets.lab.faults import LabFaults
+from harness.targets.lab.groundtruth import LabEventLog
+from harness.targets.lab.lifecycle import Lab
+
+
+class LabControlPlane(ControlPlane):
+    def __init__(self, plan: LabPlan, lab: Lab) -> None:
+        self.plan = plan
+        self.lab = lab
+        self._sequence = itertools.count()  # a fresh value per roundtrip: a stale read cannot pass
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.plan.vip}:{self.plan.port}"
+
+    def members(self, timeout_s: float = 2.0) -> list[Member]:
+        nodes = self.plan.etcd_members
+
+        def ask(address: str) -> Status | str:
+            try:
+                return EtcdClient(address, self.plan.port).status(timeout_s)
+            except TargetError as error:
+                return str(error)
+
+        # In parallel: a powered-off member costs one timeout, not one per member.
+        with ThreadPoolExecutor(max_workers=len(nodes) or 1) as pool:
+            answers = list(pool.map(ask, [n.address for n in nodes]))
+        members = []
+        for node, answer in zip(nodes, answers, strict=True):
+            if isinstance(answer, str):
+                members.append(Member(node.name, node.name, healthy=False, is_leader=False, error=answer))
+                continue
+            problem = ("no leader" if answer.leader_id == 0 else "; ".join(answer.errors)) or None
+            members.append(Member(node.name, node.name, healthy=problem is None,
+                                  is_leader=answer.member_id == answer.leader_id, error=problem))
+        return members
+
+    def vip_holder(self) -> str | None:
+        # Every node, not just control-plane ones: a misplaced VIP must show where it is.
+        holders = [n for n in self.plan.nodes
+                   if net.link_is_up(n) and self.plan.vip in net.addresses(n)]
+        if len(holders) <= 1:
+            return holders[0].name if holders else None
+        # Split brain or a stale address: the holder that serves is the one the workstation can
+        # reach and whose MAC its ARP entry names.
+        reachable = [n for n in holders if not net.is_partitioned(n)] or holders
+        arp = net.workstation_mac_for(self.plan, self.plan.vip)
+        serving = [n for n in reachable if arp is not None and net.mac(n) == arp]
+        return (serving or reachable)[0].name
+
+    def roundtrip(self, timeout_s: float = 1.0) -> None:
+        EtcdClient(self.plan.vip, self.plan.port).roundtrip(
+            "harness/roundtrip", f"vip-{next(self._sequence)}", timeout_s)
+
+    def roundtrip_direct(self, node: str, timeout_s: float = 1.0) -> None:
+        member = self.plan.node(node)
+        if not member.etcd:
+            raise TargetError(f"{node} runs no etcd member in this lab")
+        EtcdClient(member.address, self.plan.port).roundtrip(
+            f"harness/roundtrip/{node}", f"{node}-{next(self._sequence)}", timeout_s)
+
+
+class LabTarget(Target):
+    kind = "lab"
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__(profile)
+        try:
+            self.plan = make_plan(profile)
+        except ValueError as error:
+            raise HarnessError(f"profile {profile.name}: {error}") from None
+        self.lab = Lab(self.plan)
+        self.events: LabEventLog = LabEventLog(plan=self.plan)
+        self.events.skip_history()
+        self._controlplane = LabControlPlane(self.plan, self.lab)
+        self._faults = LabFaults(self.plan, self.lab, self.events)
+        self._started = False
+
+    def prepare(self) -> None:
+        """Reuse a running lab built from this very plan; otherwise (re)build it."""
+        status = self.lab.status()
+        if status.running and self.lab.built_from_this_plan():
+            return
+        if status.anything and not self.lab.built_from_this_plan():
+            self.lab.down()  # built from another profile or other defects: start clean
+        self.lab.up()
+        self._started = True
+
+    def release(self) -> None:
+        if self._started:
+            self.lab.down()
+            self._started = False
+
+    def nodes(self) -> list[NodeInfo]:
+        status = {n.name: n for n in self.lab.status().nodes}
+        return [NodeInfo(name=n.name, address=str(n.address), roles=tuple(str(r) for r in n.roles),
+                         ready=status[n.name].running) for n in self.profile.nodes]
+
+    @property
+    def controlplane(self) -> LabControlPlane:
+        return self._controlplane
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    def components(self) -> dict[str, str]:
+        found = {}
+        for name, argv in (("etcd", ["etcd", "--version"]), ("keepalived", ["keepalived", "--version"])):
+            try:
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False)
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            match = re.search(r"v?(\d+\.\d+\.\d+)", out.stdout + out.stderr)
+            if match:
+                found[name] = match.group(1)
+        return found

@@ -1,0 +1,61 @@
+"""One lab per session: up once (or reused if it was running), down at the end if we started it.
+
+Tests that break the lab take the `lab` fixture, which first brings the shared lab back to
+healthy, so a test never inherits the previous one's damage.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.profile import Profile, load_profile
+from harness.targets.lab import LabTarget
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILE = REPO / "profiles" / "lab.yaml"
+
+
+def lab_profile(*defects: str) -> Profile:
+    profile = load_profile(PROFILE)
+    return profile.model_copy(update={"lab": profile.lab.model_copy(update={"defects": list(defects)})})
+
+
+def wait_for(predicate: object, timeout_s: float, what: str) -> None:
+    """Poll `predicate` every 50 ms, bounded; fail the test with `what` if it never holds."""
+    __tracebackhide__ = True
+    assert callable(predicate)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{what} within {timeout_s:g} s")
+
+
+@pytest.fixture(scope="session")
+def shared_lab() -> Iterator[LabTarget]:
+    if os.geteuid() != 0:
+        pytest.skip("lab tests need root (network namespaces, real daemons): run as root")
+    target = LabTarget(lab_profile())
+    was_running = target.lab.status().running
+    target.lab.up()
+    yield target
+    if was_running:
+        LabTarget(lab_profile()).lab.up()  # defect tests may have replaced it: put it back
+    else:
+        target.lab.down()
+
+
+@pytest.fixture
+def lab(shared_lab: LabTarget) -> LabTarget:
+    """The shared lab, healthy: all members agree on a leader and the VIP answers."""
+    if not shared_lab.lab.status().running:
+        shared_lab.lab.up()
+    shared_lab.lab.wait_leader(timeout_s=15)
+    shared_lab.lab.wait_vip(timeout_s=15)
+    return shared_lab

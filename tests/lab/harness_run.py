@@ -1,0 +1,51 @@
+"""Run the harness's own pytest (suites/, scenarios/) against the lab in a subprocess, as a user
+would, and read back the run file it wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+LAB_PROFILE = REPO / "profiles" / "lab.yaml"
+
+
+@dataclass(frozen=True)
+class HarnessRun:
+    returncode: int
+    output: str
+    document: dict[str, Any]
+
+    def outcomes(self) -> dict[str, str]:
+        """Test name (without the file) -> outcome."""
+        return {row["nodeid"].split("::")[-1]: row["outcome"] for row in self.document["outcomes"]}
+
+    def failed(self) -> set[str]:
+        return {name for name, outcome in self.outcomes().items() if outcome in ("failed", "error")}
+
+    def timelines(self, kind: str) -> list[dict[str, Any]]:
+        return [t for t in self.document["timelines"] if t["kind"] == kind]
+
+
+def defect_profile(tmp_path: Path, *defects: str) -> Path:
+    text = LAB_PROFILE.read_text()
+    assert "defects: []" in text
+    path = tmp_path / f"lab-{'-'.join(defects) or 'healthy'}.yaml".replace(":", "_")
+    path.write_text(text.replace("defects: []", f"defects: [{', '.join(defects)}]"))
+    return path
+
+
+def run_harness(tmp_path: Path, *args: str, profile: Path = LAB_PROFILE,
+                timeout_s: float = 600) -> HarnessRun:
+    runs = tmp_path / f"runs-{len(list(tmp_path.glob('runs-*')))}"
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--no-report",
+               "--profile", str(profile), "--results-dir", str(runs), "-q", *args]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout_s,
+                          check=False)
+    files = list(runs.glob("run-*.json"))
+    assert len(files) == 1, f"expected one run file in {runs}:\n{done.stdout}\n{done.stderr}"
+    return HarnessRun(done.returncode, done.stdout + done.stderr, json.loads(files[0].read_text()))
