@@ -13,10 +13,14 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 from harness.profile import Profile
+
+if TYPE_CHECKING:
+    from harness.targets.network import Network
+    from harness.targets.storage import Storage
 
 Undo = Callable[[], None]
 """Returned by every fault: calling it puts back what the fault broke (idempotent)."""
@@ -161,6 +165,16 @@ class Target(ABC):
     @property
     @abstractmethod
     def faults(self) -> Faults: ...
+
+    @property
+    def network(self) -> Network:
+        """Load balancers, pods, policies and throughput (see `harness.targets.network`)."""
+        raise TargetError(f"the {self.kind} target has no network capabilities yet")
+
+    @property
+    def storage(self) -> Storage:
+        """Ceph health, block volumes and buckets (see `harness.targets.storage`)."""
+        raise TargetError(f"the {self.kind} target has no storage capabilities yet")
 
     def host(self, node: str) -> Any:
         """A testinfra `Host` for node facts (arrives with the node-facts suite)."""

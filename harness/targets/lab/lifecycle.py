@@ -18,6 +18,7 @@ from ipaddress import IPv4Address, IPv4Network
 from harness.errors import HarnessError
 from harness.targets.base import TargetError
 from harness.targets.lab import net, procs
+from harness.targets.lab.components import wanted_components
 from harness.targets.lab.config import (
     LabPlan,
     etcd_argv,
@@ -68,10 +69,12 @@ class NodeStatus:
 class LabStatus:
     bridge: bool
     nodes: tuple[NodeStatus, ...]
+    components: dict[str, bool] = field(default_factory=dict)
+    """Optional parts (pods, Ceph) the profile wants -> running."""
 
     @property
     def running(self) -> bool:
-        return self.bridge and all(n.running for n in self.nodes)
+        return self.bridge and all(n.running for n in self.nodes) and all(self.components.values())
 
     @property
     def anything(self) -> bool:
@@ -182,6 +185,9 @@ class Lab:
         if plan.vip_served:
             with self._step(f"VIP {plan.vip}") as detail:
                 detail.append(self.wait_vip(timeout_s=15.0))
+        for component in wanted_components(plan):
+            with self._step(component.name) as detail:
+                detail.append(component.up(self))
         return time.monotonic() - began
 
     def wait_leader(self, timeout_s: float) -> str:
@@ -222,6 +228,8 @@ class Lab:
     def down(self) -> float:
         began = time.monotonic()
         plan = self.plan
+        for component in reversed(wanted_components(plan)):
+            component.down(self)
         present = net.namespaces()
         pids = [p for n in plan.nodes for p in (self.node_pids(n.name) if n.name in present else
                                                  [self.service_pid(n.name, s) for s in plan.services(n.name)])
@@ -260,4 +268,5 @@ class Lab:
         nodes = tuple(NodeStatus(name=n.name, namespace=n.name in present, link_up=net.link_is_up(n),
                                  services={s: self.service_pid(n.name, s) for s in plan.services(n.name)})
                       for n in plan.nodes)
-        return LabStatus(bridge=plan.bridge in net.root_links(), nodes=nodes)
+        components = {c.name: c.running(self) for c in wanted_components(plan)}
+        return LabStatus(bridge=plan.bridge in net.root_links(), nodes=nodes, components=components)
