@@ -64,8 +64,7 @@ def result_measurements(result: ScenarioResult, *, nodeid: str | None = None) ->
             if value is not None:
                 rows.append(Measurement(metric=f"chaos.{obs.name}.{metric}", value=value, unit=unit,
                                         higher_is_better=higher, nodeid=nodeid,
-                                        tags={"scenario": slug, "probe": obs.probe,
-                                              "target": result.target}))
+                                        tags={"scenario": slug, "probe": obs.probe}))
     return rows
 
 

@@ -140,7 +140,8 @@ def _series_row(name: str, values: np.ndarray[Any, np.dtype[np.float64]], meta: 
     change, flag = None, ""
     if latest is not None and baseline is not None:
         change = detect.rel_change(baseline, latest)
-        if detect.significant(latest - baseline, baseline, verdict.noise, min_rel):
+        if previous.size >= detect.MIN_BASELINE_RUNS and detect.significant(
+                latest - baseline, baseline, verdict.noise, min_rel):
             flag = detect.kind_of(change, hib)
     ceiling = None if pd.isna(meta["ceiling"]) else float(meta["ceiling"])
     pct = latest / ceiling * 100 if latest is not None and ceiling else None

@@ -31,6 +31,7 @@ PENALTY_PER_LOG_N = 4.0  # BIC-like: pen = 4·log(n) on a series scaled to unit 
 MIN_SEGMENT = 3  # a step needs three runs on each side to count as a change point
 SMALL_SAMPLE = 10.0  # short histories estimate their noise poorly: raise the penalty there
 NOISE_SIGMAS = 4.0  # a single latest value must also stand this far out of the noise
+MIN_BASELINE_RUNS = 5  # fewer earlier runs give no usable noise estimate: flag nothing yet
 
 Floats = npt.NDArray[np.float64]
 

@@ -68,3 +68,16 @@ def test_compare_highlights_only_differences_beyond_noise(tmp_path: Path) -> Non
     html = page.read_text()
     flagged = re.findall(r'<tr class="(flagged|better)"><td><code>([^<]+)</code>', html)
     assert flagged == [("flagged", "net.bench_000{node=worker1}")]
+
+
+def test_a_short_history_flags_no_latest_value(tmp_path: Path) -> None:
+    # Three earlier runs give no noise estimate: a 25 % jump in the latest run is shown, not flagged.
+    write_history(tmp_path / "short", History(runs=4, metrics=3, steps={1: [(3, 0.75)]},
+                                              extras_in_last_run=False))
+    flags = flagged_series(build_report(tmp_path / "short", tmp_path / "out-short").read_text())
+    assert set(flags.values()) == {"ok"}
+    write_history(tmp_path / "long", History(runs=12, metrics=3, steps={1: [(11, 0.75)]},
+                                             extras_in_last_run=False))
+    flags = flagged_series(build_report(tmp_path / "long", tmp_path / "out-long").read_text())
+    assert flags.pop("storage.bench_001") != "ok"
+    assert set(flags.values()) == {"ok"}
