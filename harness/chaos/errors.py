@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, ProblemsError
 
 if TYPE_CHECKING:
     from harness.chaos.result import ScenarioResult
 
 
-class ScenarioError(HarnessError):
+class ScenarioError(ProblemsError):
     """A scenario file that does not parse or validate; lists every problem with its path."""
 
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
-        self.source = source
-        self.problems = problems
-        lines = [f"  {path}: {sentence}" if path else f"  {sentence}" for path, sentence in problems]
-        count = len(problems)
-        header = f"scenario {source} has {count} problem{'s' if count != 1 else ''}:"
-        super().__init__("\n".join([header, *lines]))
+    kind = "scenario"
 
 
 class GuardError(HarnessError):
