@@ -1,0 +1,102 @@
+"""Who may talk to whom: the Kubernetes isolation rules plus Cilium's deny precedence.
+
+For one direction (egress of the source, ingress of the destination), in this order:
+1. a matching deny rule of any policy selecting the endpoint denies;
+2. an endpoint no policy isolates for that direction is allowed ("default allow");
+3. otherwise it is allowed iff some allow rule of a policy selecting the endpoint matches.
+A connection is allowed iff both directions allow it; an External endpoint has no policies, so
+only the pod side is evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from harness.netpol.matrix import Connection, Matrix
+from harness.netpol.model import PROTOCOLS, Cluster, Endpoint, Pod, Policy
+
+Direction = Literal["egress", "ingress"]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One direction's decision and the policies that made it."""
+
+    direction: Direction
+    endpoint: str
+    allowed: bool
+    reason: Literal["denied by", "allowed by", "default allow (not isolated)", "no rule allows; isolated by"]
+    policies: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        names = f" {', '.join(self.policies)}" if self.policies else ""
+        return f"{self.direction} of {self.endpoint}: {self.reason}{names}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    sides: tuple[Side, ...]
+
+    def __str__(self) -> str:
+        """The deciding side(s): what denied it, or what allowed both ends."""
+        shown = self.sides if self.allowed else tuple(s for s in self.sides if not s.allowed)
+        return "; ".join(map(str, shown))
+
+
+def decide(cluster: Cluster, policies: Sequence[Policy], *, src: Endpoint, dst: Endpoint,
+           port: int, protocol: str) -> Verdict:
+    """Whether `src` may open a connection to `dst` on port/protocol, and why."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, not {protocol!r}")
+    sides = []
+    if isinstance(src, Pod):
+        sides.append(_side(cluster, policies, "egress", subject=src, peer=dst, destination=dst,
+                           port=port, protocol=protocol))
+    if isinstance(dst, Pod):
+        sides.append(_side(cluster, policies, "ingress", subject=dst, peer=src, destination=dst,
+                           port=port, protocol=protocol))
+    return Verdict(all(s.allowed for s in sides), tuple(sides))
+
+
+def _side(cluster: Cluster, policies: Sequence[Policy], direction: Direction, *, subject: Pod,
+          peer: Endpoint, destination: Endpoint, port: int, protocol: str) -> Side:
+    selecting = [p for p in policies if p.subject.matches(subject, cluster)]
+
+    def matching(rules_of: str) -> tuple[str, ...]:
+        return tuple(p.ref for p in selecting if any(
+            r.matches(peer=peer, port=port, protocol=protocol, destination=destination, cluster=cluster)
+            for r in getattr(p, rules_of)))
+
+    if denied := matching(f"{direction}_deny"):
+        return Side(direction, subject.key, False, "denied by", denied)
+    isolating = tuple(p.ref for p in selecting if getattr(p, f"isolates_{direction}"))
+    if not isolating:
+        return Side(direction, subject.key, True, "default allow (not isolated)")
+    if allowed := matching(direction):
+        return Side(direction, subject.key, True, "allowed by", allowed)
+    return Side(direction, subject.key, False, "no rule allows; isolated by", isolating)
+
+
+def expected_matrix(cluster: Cluster, policies: Sequence[Policy], ports: Iterable[int | tuple[int, str]],
+                    *, pods: Iterable[str] | None = None, include_self: bool = False) -> Matrix:
+    """The expected verdict for every ordered pod pair (by `namespace/name`) and port.
+
+    `ports` are numbers (TCP) or (number, protocol); `pods` limits the pairs to those pod keys.
+    """
+    chosen = [cluster.pod(k) for k in pods] if pods is not None else list(cluster.pods)
+    wanted = [(p, "TCP") if isinstance(p, int) else (int(p[0]), str(p[1])) for p in ports]
+    cells: dict[Connection, bool] = {}
+    reasons: dict[Connection, str] = {}
+    for src in chosen:
+        for dst in chosen:
+            if src.key == dst.key and not include_self:
+                continue
+            for port, protocol in wanted:
+                verdict = decide(cluster, policies, src=src, dst=dst, port=port, protocol=protocol)
+                key = Connection(src.key, dst.key, port, protocol)
+                cells[key] = verdict.allowed
+                reasons[key] = str(verdict)
+    return Matrix(cells, reasons)
