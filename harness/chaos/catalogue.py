@@ -10,6 +10,7 @@ from harness.chaos.journal import describe
 from harness.chaos.model import Aim, Check, Observation, ObserveProbe, SteadyProbe
 from harness.probes import Operation
 from harness.targets.base import Target, TargetError
+from harness.workloads.http_probe import HttpProbeError, get_backend
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -25,6 +26,9 @@ def bind_roles(aims: Iterable[Aim], *, target: Target) -> dict[str, str]:
                 cache[name] = cp.vip_holder()
             elif name == "controlplane.etcd_leader":
                 cache[name] = cp.leader()
+            elif name == "network.lb_announcer":
+                network = target.network
+                cache[name] = network.announcer(network.standing_loadbalancer())
             else:  # any_follower: resolved below, with its exclusions
                 cache[name] = None
         return cache[name]
@@ -72,6 +76,10 @@ def run_check(check: Check, *, target: Target) -> CheckResult:
         if check.probe is SteadyProbe.ONE_LEADER:
             leaders = [m.node for m in cp.members(CHECK_TIMEOUT_S) if m.is_leader]
             return CheckResult(check.probe, check.tolerance, len(leaders) == 1, ",".join(leaders) or "none")
+        if check.probe is SteadyProbe.LB_ANSWERS:
+            lb = target.network.standing_loadbalancer()
+            backend = get_backend(lb.ip, lb.port, timeout_s=CHECK_TIMEOUT_S)
+            return CheckResult(check.probe, check.tolerance, True, f"{lb.ip} answered by {backend}")
         if check.probe is SteadyProbe.VIP_ANSWERS:
             holder = cp.vip_holder()
             cp_nodes = {n.name for n in target.profile.controlplane_nodes()}
@@ -81,7 +89,7 @@ def run_check(check: Check, *, target: Target) -> CheckResult:
             return CheckResult(check.probe, check.tolerance, True, f"held by {holder}, answers")
         cp.roundtrip(CHECK_TIMEOUT_S)
         return CheckResult(check.probe, check.tolerance, True, "ok")
-    except (TargetError, OSError, TimeoutError) as error:
+    except (TargetError, HttpProbeError, OSError, TimeoutError) as error:
         return CheckResult(check.probe, check.tolerance, False, describe(error))
 
 
@@ -100,6 +108,19 @@ def observe_operation(observation: Observation, *, target: Target) -> Operation:
             raise TargetError("no single leader")
         return node
 
+    if observation.probe in (ObserveProbe.LB_HTTP, ObserveProbe.LB_ANNOUNCER):
+        network = target.network
+        lb = network.standing_loadbalancer()  # made now, before the method: not during the fault
+
+        def announcer() -> str:
+            node = network.announcer(lb)
+            if node is None:
+                raise TargetError(f"nobody announces {lb.ip}")
+            return node
+
+        if observation.probe is ObserveProbe.LB_ANNOUNCER:
+            return announcer
+        return lambda: get_backend(lb.ip, lb.port, timeout_s=timeout_s)
     if observation.probe is ObserveProbe.VIP_HOLDER:
         return holder
     if observation.probe is ObserveProbe.LEADER:

@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from harness.chaos.expressions import parse_expectation
 from harness.profile.model import NodeName
 
-ROLES = ("controlplane.vip_holder", "controlplane.etcd_leader", "controlplane.any_follower")
+ROLES = ("controlplane.vip_holder", "controlplane.etcd_leader", "controlplane.any_follower",
+         "network.lb_announcer")
 AVAILABILITY_METRICS = ("longest_unavailable_s", "availability_pct", "time_to_first_failure_s",
                         "time_to_recovery_s", "windows", "samples", "failed_samples", "recovered")
 VALUE_METRICS = ("changes",)  # only for probes that report a value (VIP holder, leader)
@@ -49,6 +50,8 @@ class SteadyProbe(StrEnum):
     """A control-plane node holds the VIP and a roundtrip through it succeeds."""
     ONE_LEADER = "controlplane.one_leader"
     """Exactly one member leads."""
+    LB_ANSWERS = "network.lb_answers"
+    """The scenario's load balancer answers a GET from the workstation."""
 
 
 class ObserveProbe(StrEnum):
@@ -56,6 +59,10 @@ class ObserveProbe(StrEnum):
     VIP_HOLDER = "controlplane.vip_holder"
     """Ok while someone holds the VIP; the value is the holder, so moves can be counted."""
     LEADER = "controlplane.leader"
+    LB_HTTP = "network.lb_http"
+    """A GET through the scenario's load balancer; the value is the backend that answered."""
+    LB_ANNOUNCER = "network.lb_announcer"
+    """Ok while one node announces the LB IP; the value is that node."""
 
 
 class Action(StrEnum):

@@ -11,7 +11,7 @@ import sys
 import typer
 from rich.console import Console
 
-from harness.cli import chaos_cmd, lab_cmd, profile_cmd, report_cmd, runs_cmd
+from harness.cli import chaos_cmd, clean_cmd, lab_cmd, profile_cmd, report_cmd, runs_cmd
 from harness.errors import HarnessError
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (profile_cmd, lab_cmd, runs_cmd, report_cmd, chaos_cmd):
+for module in (profile_cmd, lab_cmd, runs_cmd, report_cmd, chaos_cmd, clean_cmd):
     module.register(app)
 
 error_console = Console(stderr=True)

@@ -12,6 +12,7 @@ pytest_plugins = [
     "harness.plugin.items",
     "harness.plugin.session",
     "harness.plugin.scenarios",
+    "harness.plugin.dryrun",
 ]
 
 __all__ = ["Measure", "measure", "profile", "record_timeline", "target"]

@@ -70,9 +70,10 @@ def pytest_configure(config: pytest.Config) -> None:
         process=workerinput["workerid"] if workerinput else "main",
         allow_disruption=bool(config.getoption("allow_disruption")),
         keep_lab=bool(config.getoption("keep_lab")),
+        records=not config.getoption("dry_run", False),
     )
     config.stash[session_key] = session
-    if session.is_controller:
+    if session.is_controller and session.records:
         config.pluginmanager.register(OutcomeRecorder(session), OUTCOME_RECORDER)
 
 
@@ -103,7 +104,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         harness_version=harness_version(),
         started=utc_now_iso(),
     )
-    start_run(state.runs_dir, state.meta)
+    if state.records:
+        start_run(state.runs_dir, state.meta)
     _interrupt_on_sigterm()
     if session.config.option.collectonly:
         return
@@ -112,7 +114,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except HarnessError as error:
         raise pytest.UsageError(f"target {state.target.id} is not ready: {error}") from None
     state.prepared = True
-    state.recorder.components(state.target.components())
+    if state.records:
+        state.recorder.components(state.target.components())
 
 
 def _interrupt_on_sigterm() -> None:
@@ -147,6 +150,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     state.close()
     if not state.is_controller or state.meta is None:
+        return
+    if not state.records:
+        if state.prepared:
+            state.target.release()
         return
     try:
         if state.prepared and not state.keep_lab:

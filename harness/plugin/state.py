@@ -31,6 +31,8 @@ class HarnessSession:
     process: str  # "main" or the xdist worker id
     allow_disruption: bool
     keep_lab: bool
+    records: bool = True
+    """False under --dry-run: nothing ran, so no run file and no report."""
     meta: RunMeta | None = None  # only on the controller
     prepared: bool = False
     _recorder: RunRecorder | None = None

@@ -28,6 +28,14 @@ CATALOGUE: dict[str, DefectKind] = {
         DefectKind("vip-on-worker", "the VIP is configured statically on the worker, which runs no etcd"),
         DefectKind("congested-switch", "every node's link is shaped to 64 kbit/s, as on a saturated switch"),
         DefectKind("slow-link", "the named node's link is shaped to a tenth of the profile's rate", True),
+        DefectKind("no-policy-enforcement", "network policies are accepted but never enforced"),
+        DefectKind("egress-ignored", "network policies are enforced for ingress only; egress is ignored"),
+        DefectKind("lb-single-backend", "the load balancer sends every connection to its first backend"),
+        DefectKind("announcer-stuck", "a load-balancer IP stays on its first announcer (no VRRP)"),
+        DefectKind("osd-down", "the named node's Ceph OSD is stopped once the cluster stands", True),
+        DefectKind("pool-size-2", "the RBD pool keeps 2 copies (min_size 1) instead of the profile's"),
+        DefectKind("rgw-down", "the Ceph object gateway (S3) never starts"),
+        DefectKind("wrong-mtu", "the named node's interface runs MTU 1400, not the profile's", True),
     )
 }
 

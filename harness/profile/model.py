@@ -127,12 +127,35 @@ class LabSettings(Strict):
     """Seeded faults, see `harness.profile.defects`."""
 
 
+class BmcSettings(Strict):
+    """A Turing Pi 2 BMC that can cut and restore each node's power (its HTTP API, firmware 2.x)."""
+
+    url: str = Field(pattern=r"^https?://")
+    """Base URL of the BMC, e.g. `https://turingpi.local`."""
+    username: str = "root"
+    password_env: str = "TURINGPI_PASSWORD"
+    """Environment variable holding the password: secrets never live in the profile."""
+    verify_tls: bool = False
+    """The BMC ships a self-signed certificate."""
+    timeout_s: float = Field(default=5.0, gt=0)
+    """Per request, in seconds."""
+    slots: dict[NodeName, int] = Field(default_factory=dict)
+    """Node name -> slot number on the board (1-4)."""
+
+
 class KubernetesSettings(Strict):
     """Only for the `kubernetes` target: where to find credentials (environment wins if unset)."""
 
     kubeconfig: Path | None = None
     context: str | None = None
     talosconfig: Path | None = None
+    bmc: BmcSettings | None = None
+    """Optional power driver; without it a powered-off node cannot be brought back remotely."""
+    create_lb_pool: bool = False
+    """Create a test CiliumLoadBalancerIPPool (the profile's pool) and CiliumL2AnnouncementPolicy
+    for the run's LoadBalancer services, instead of relying on the cluster's own."""
+    lb_service_port: int = Field(default=80, ge=1, le=65535)
+    """Port the test LoadBalancer services listen on."""
 
 
 class Profile(Strict):

@@ -1,13 +1,144 @@
 """The network capability of a Target: load balancers, pods, policies, throughput.
 
-Filled in by the network work (Cilium L2 LB, NetworkPolicies, iperf3); designed for both the lab
-and a real cluster.
+Designed for both targets. On the lab, pods are network namespaces behind their node and a
+LoadBalancer IP is announced by keepalived and spread with nftables; on a real cluster they are
+agnhost pods pinned to nodes and a Service of type LoadBalancer announced by Cilium L2.
+Suites only see the values below; every call that can hang has a timeout.
 """
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.targets.base import TargetError
+from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
+from harness.workloads.iperf3 import Iperf3Result
+
+MAX_PARALLEL_SOURCES = 16
+POD_PORTS: dict[str, int] = {"http": 80, "alt": 81}
+"""Ports every test pod serves (TCP and UDP echo), by name: named-port policies refer to them."""
 
 
-class Network(ABC):  # noqa: B024 -- methods arrive with the network work
+@dataclass(frozen=True)
+class PodSpec:
+    """A pod to create: where it runs and what it carries."""
+
+    name: str
+    namespace: str
+    node: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pod:
+    name: str
+    namespace: str
+    node: str
+    address: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    ports: Mapping[str, int] = field(default_factory=lambda: dict(POD_PORTS))
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """A LoadBalancer service: its IP from the pool and the pods behind it."""
+
+    name: str
+    ip: str
+    port: int
+    backends: tuple[Pod, ...]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ip}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One probed (source pod, destination, port, protocol) and what came back."""
+
+    source: str
+    destination: str
+    port: int
+    protocol: str
+    allowed: bool
+    outcome: str
+    seconds: float
+
+    @classmethod
+    def from_probe(cls, source: str, destination: str, result: ProbeResult) -> Connection:
+        return cls(source, destination, result.port, result.protocol, result.allowed,
+                   result.outcome, result.seconds)
+
+
+Endpoint = str | Pod
+"""A node (by name) or a pod: what iperf3 runs on."""
+
+
+class Network(ABC):
     """What suites may ask of the cluster's network."""
+
+    @abstractmethod
+    def loadbalancer(self, *, backends: int = 3, name: str = "web") -> AbstractContextManager[LoadBalancer]:
+        """A LoadBalancer service with `backends` HTTP pods spread over the nodes, each answering
+        `GET /` with its own name; removed on exit."""
+
+    @abstractmethod
+    def announcer(self, lb: LoadBalancer) -> str | None:
+        """The node announcing the LB IP on the switch now (None when nobody does)."""
+
+    @abstractmethod
+    def announcers(self, lb: LoadBalancer) -> list[str]:
+        """Every node that claims the LB IP: more than one is a split announcement."""
+
+    @abstractmethod
+    def pods(self, specs: Sequence[PodSpec], *,
+             namespace_labels: Mapping[str, Mapping[str, str]] | None = None,
+             ) -> AbstractContextManager[list[Pod]]:
+        """Create the pods (and their namespaces, labelled), serving `POD_PORTS` over TCP and UDP;
+        policies applied meanwhile are removed with them on exit."""
+
+    @abstractmethod
+    def apply_policies(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Replace the policies in force with these NetworkPolicy / CiliumNetworkPolicy /
+        CiliumClusterwideNetworkPolicy documents (an empty list removes them all)."""
+
+    @abstractmethod
+    def connect(self, source: Pod, destinations: Sequence[tuple[str, int, str]], *,
+                timeout_s: float = DENIED_AFTER_S) -> list[ProbeResult]:
+        """From `source`, probe each (address, port, protocol) in parallel; a probe with no answer
+        within `timeout_s` is denied."""
+
+    @abstractmethod
+    def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
+               reverse: bool = False) -> Iperf3Result:
+        """One TCP iperf3 test between two nodes or pods (data flows client -> server, or
+        server -> client with `reverse`)."""
+
+    def standing_loadbalancer(self) -> LoadBalancer:
+        """A LoadBalancer kept for the rest of the session (chaos scenarios aim at it); made on
+        first use, removed when the target is released."""
+        raise TargetError("this target keeps no standing load balancer")
+
+    def connect_matrix(self, pods: Sequence[Pod], *, ports: Sequence[int],
+                       protocol: str = "TCP", timeout_s: float = DENIED_AFTER_S) -> list[Connection]:
+        """Every pod to every other pod on every port, all sources at once: the matrix costs
+        about one deny timeout, not one per source."""
+        by_address = {p.address: p.ref for p in pods}
+
+        def from_source(source: Pod) -> list[Connection]:
+            targets = [(p.address, port, protocol) for p in pods if p != source for port in ports]
+            return [Connection.from_probe(source.ref, by_address[r.address], r)
+                    for r in self.connect(source, targets, timeout_s=timeout_s)]
+
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SOURCES, len(pods) or 1)) as pool:
+            return [c for row in pool.map(from_source, pods) for c in row]

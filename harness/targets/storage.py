@@ -1,12 +1,92 @@
 """The storage capability of a Target: Ceph health, block volumes, buckets.
 
-Filled in by the storage work (Rook-Ceph on a real cluster, hand-bootstrapped Ceph in the lab).
+Designed for both targets: the lab (hand-bootstrapped Ceph in network namespaces, tools run in a
+client namespace or a node's namespace) and a real cluster (Rook: a PVC + fio Job pinned to a node,
+an ObjectBucketClaim, the toolbox for `ceph status`). Suites only see the values below; the tools'
+command lines and parsers live in `harness.workloads` (fio, s3bench, ceph_status).
 """
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from harness.workloads.ceph_status import CephStatus
+from harness.workloads.fio import FioJob, FioResult
+from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
 
 
-class Storage(ABC):  # noqa: B024 -- methods arrive with the storage work
+@dataclass(frozen=True)
+class BlockVolume:
+    """An RBD image a benchmark may write to, and what fio's `rbd` engine needs to open it."""
+
+    pool: str
+    image: str
+    size_gib: float
+    client_node: str | None
+    """Where the I/O comes from: a node's name, or None for the target's own client host."""
+    ceph_conf: str = ""
+    """Lab: path of ceph.conf (the keyring is named there); empty on a cluster (the Job mounts it)."""
+    client_id: str = "admin"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """An S3 bucket with its endpoint and credentials; the keys never appear in repr or logs."""
+
+    name: str
+    endpoint: str
+    """`http://host:port` of the object gateway."""
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    region: str = "us-east-1"
+
+
+@dataclass(frozen=True)
+class StorageClient:
+    """Where benchmarks run from, for the roofline: its own link, or a node that hosts an OSD."""
+
+    node: str | None
+    colocated_with_osd: bool
+
+
+class Storage(ABC):
     """What suites may ask of the cluster's storage."""
+
+    @abstractmethod
+    def health(self, timeout_s: float = 10.0) -> CephStatus:
+        """`ceph status` parsed: health, quorum, OSDs up/in, PG states, pools."""
+
+    @abstractmethod
+    def osd_nodes(self) -> list[str]:
+        """Nodes that carry an OSD, by name."""
+
+    @abstractmethod
+    def gateway_node(self) -> str | None:
+        """Node of the S3 gateway the benchmarks use (None when it is not on an OSD node)."""
+
+    @abstractmethod
+    def osd_ok_to_stop(self, node: str, timeout_s: float = 10.0) -> bool:
+        """Whether Ceph says the node's OSDs can stop without any PG going inactive."""
+
+    @abstractmethod
+    def client(self, on: str | None = None) -> StorageClient:
+        """Where a benchmark `on` this node (or the default client) sits, for the roofline."""
+
+    @abstractmethod
+    def block_volume(self, size_gib: float, *, on: str | None = None) -> AbstractContextManager[BlockVolume]:
+        """A fresh RBD image of `size_gib`, removed on exit (its data with it)."""
+
+    @abstractmethod
+    def run_fio(self, volume: BlockVolume, job: FioJob) -> FioResult:
+        """Run one fio job against the volume, from the volume's client; bounded by `job.runtime_s`."""
+
+    @abstractmethod
+    def bucket(self) -> AbstractContextManager[Bucket]:
+        """A fresh, empty bucket; it and its objects are deleted on exit."""
+
+    @abstractmethod
+    def run_s3bench(self, bucket: Bucket, spec: S3BenchSpec) -> S3BenchResult:
+        """PUT then GET objects into the bucket from the client; cleans its objects."""
+

@@ -21,8 +21,10 @@ PROFILE = REPO / "profiles" / "lab.yaml"
 
 
 def lab_profile(*defects: str) -> Profile:
+    """The standard lab without Ceph (the storage tests build their own with it)."""
     profile = load_profile(PROFILE)
-    return profile.model_copy(update={"lab": profile.lab.model_copy(update={"defects": list(defects)})})
+    lab = profile.lab.model_copy(update={"defects": list(defects), "storage": False})
+    return profile.model_copy(update={"lab": lab})
 
 
 def wait_for(predicate: object, timeout_s: float, what: str) -> None:

@@ -31,11 +31,18 @@ class HarnessRun:
         return [t for t in self.document["timelines"] if t["kind"] == kind]
 
 
-def defect_profile(tmp_path: Path, *defects: str) -> Path:
+def defect_profile(tmp_path: Path, *defects: str, storage: bool = False) -> Path:
+    """profiles/lab.yaml with these defects; Ceph only when the test needs it (saves ~30 s a lab)."""
     text = LAB_PROFILE.read_text()
-    assert "defects: []" in text
-    path = tmp_path / f"lab-{'-'.join(defects) or 'healthy'}.yaml".replace(":", "_")
-    path.write_text(text.replace("defects: []", f"defects: [{', '.join(defects)}]"))
+    replacements = [("defects: []", f"defects: [{', '.join(defects)}]")]
+    if not storage:
+        replacements += [("  enabled: true ", "  enabled: false"), ("  storage: true ", "  storage: false")]
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    name = f"lab-{'-'.join(defects) or 'healthy'}{'-storage' if storage else ''}.yaml"
+    path = tmp_path / name.replace(":", "_")
+    path.write_text(text)
     return path
 
 

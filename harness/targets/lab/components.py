@@ -34,8 +34,21 @@ class LabComponent(Protocol):
     def running(self, lab: Lab) -> bool: ...
 
 
+def node_started(lab: Lab, node: str) -> None:
+    """After a node's power-on: components restart what they run on it (Ceph daemons, the
+    load balancer's keepalived). A component opts in with a `node_started(lab, node)` method."""
+    for component in wanted_components(lab.plan):
+        hook = getattr(component, "node_started", None)
+        if hook is not None:
+            hook(lab, node)
+
+
 # Order matters: later components may use earlier ones (an RGW needs its OSDs).
-COMPONENTS: list[str] = []
+COMPONENTS: list[str] = [
+    "harness.targets.lab.pods:PodNetwork",
+    "harness.targets.lab.lb:LoadBalancers",
+    "harness.targets.lab.ceph:CephStorage",
+]
 
 
 def wanted_components(plan: LabPlan) -> list[LabComponent]:

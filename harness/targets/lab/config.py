@@ -59,6 +59,12 @@ class LabPlan:
     split_brain: str | None = None
     """Member that bootstraps a cluster of its own (`etcd-split-brain`)."""
     slow_election: bool = False
+    storage: bool = False
+    """Ceph comes up with the lab (`lab.storage` and `storage.enabled`); see `ceph_config.py`."""
+    replication: tuple[int, int] = (3, 2)
+    """Ceph pool (size, min_size) from the profile."""
+    defects: tuple[str, ...] = ()
+    """Every seeded defect as written in the profile (components read their own)."""
 
     def node(self, name: str) -> LabNode:
         for node in self.nodes:
@@ -147,7 +153,10 @@ def make_plan(profile: Profile) -> LabPlan:
                    nodes=tuple(lab_node(i, n) for i, n in enumerate(profile.nodes)),
                    static_vip=pinned, vrrp=vrrp, prevote="etcd-no-prevote" not in kinds,
                    split_brain=cp_names[-1] if "etcd-split-brain" in kinds and cp_names else None,
-                   slow_election="etcd-slow-election" in kinds)
+                   slow_election="etcd-slow-election" in kinds,
+                   storage=profile.lab.storage and profile.storage.enabled,
+                   replication=(profile.storage.replication.size, profile.storage.replication.min_size),
+                   defects=tuple(str(d) for d in defects))
 
 
 def etcd_argv(plan: LabPlan, node: str) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from harness.targets.base import Faults, TargetError, Undo
 from harness.targets.lab import net, procs
+from harness.targets.lab.components import node_started
 from harness.targets.lab.config import LabNode, LabPlan, shaped_rate_kbit
 from harness.targets.lab.groundtruth import LabEventLog
 from harness.targets.lab.lifecycle import Lab
@@ -71,6 +72,7 @@ class LabFaults(Faults):
         net.link(n, up=True)
         for service in services:  # etcd keeps --pre-vote: same argv as at up
             self.lab.start_service(node, service)
+        node_started(self.lab, node)  # e.g. the node's Ceph daemons
 
     def reboot(self, node: str) -> None:
         self.power_off(node)

@@ -66,6 +66,8 @@ def node_up(plan: LabPlan, node: LabNode) -> bool:
     run(*ns, "link", "set", "lo", "up")
     run(*ns, "addr", "replace", f"{node.address}/{plan.prefix_length}", "dev", NODE_IFACE)
     run(*ns, "link", "set", NODE_IFACE, "up")
+    if f"wrong-mtu:{node.name}" in plan.defects:  # seeded defect: a NIC that disagrees with the switch
+        run(*ns, "link", "set", NODE_IFACE, "mtu", "1400")
     shape(node, node.rate_kbit)
     return created
 

@@ -6,6 +6,7 @@ import itertools
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 from harness.profile import Profile
@@ -16,6 +17,10 @@ from harness.targets.lab.etcd_api import EtcdClient, Status
 from harness.targets.lab.faults import LabFaults
 from harness.targets.lab.groundtruth import LabEventLog
 from harness.targets.lab.lifecycle import Lab
+
+if TYPE_CHECKING:
+    from harness.targets.lab.network import LabNetwork
+    from harness.targets.lab.storage import LabStorage
 
 
 class LabControlPlane(ControlPlane):
@@ -118,6 +123,41 @@ class LabTarget(Target):
     @property
     def faults(self) -> Faults:
         return self._faults
+
+    @property
+    def network(self) -> LabNetwork:
+        """Pods, load balancers, policies and iperf3 on the lab (built on first use)."""
+        from harness.targets.lab.network import LabNetwork  # the network slice imports lazily
+
+        found = self.__dict__.get("_network")
+        if not isinstance(found, LabNetwork):
+            found = self.__dict__["_network"] = LabNetwork(plan=self.plan, profile=self.profile,
+                                                           events=self.events)
+        return found
+
+    @property
+    def storage(self) -> LabStorage:
+        """Ceph on the lab: health, RBD volumes and S3 buckets (built on first use)."""
+        from harness.targets.lab.ceph_config import make_ceph_plan
+        from harness.targets.lab.storage import LabStorage  # the storage slice imports lazily
+
+        if not self.plan.storage:
+            raise TargetError(f"profile {self.profile.name} runs the lab without Ceph "
+                              "(lab.storage or storage.enabled is false)")
+        found = self.__dict__.get("_storage")
+        if not isinstance(found, LabStorage):
+            found = self.__dict__["_storage"] = LabStorage(make_ceph_plan(self.plan))
+        return found
+
+    def host(self, node: str) -> Any:
+        """A testinfra `Host` running commands in the node's namespace (`netns://<node>`)."""
+        from harness.targets.lab.host import lab_host
+
+        try:
+            self.plan.node(node)
+        except KeyError as error:
+            raise TargetError(str(error.args[0])) from None
+        return lab_host(node)
 
     def components(self) -> dict[str, str]:
         found = {}

@@ -1,0 +1,116 @@
+"""A scenario's plan: what a run would do, in the runner's order, built from the model alone.
+
+No probe runs and no role is resolved (that would ask the cluster): roles are listed with the
+nodes that could play them, the quorum guard is evaluated against the profile's control plane,
+and each fault names what the target would call (`describe_fault`, per candidate node).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.chaos.expressions import parse_expectation, profile_value
+from harness.chaos.guards import takes_member_down
+from harness.chaos.model import Action, Aim, FaultStep, Scenario
+from harness.profile import Profile
+
+DescribeFault = Callable[[str, str, "str | None"], str]
+"""(action, node, service) -> one sentence of what the target would call."""
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    title: str
+    source: str
+    lines: tuple[str, ...]
+    refused: str | None = None  # a guard rail that would stop the run, known from the profile
+
+    def text(self) -> str:
+        head = f"scenario {self.title!r} ({self.source})"
+        tail = [f"  WOULD BE REFUSED: {self.refused}"] if self.refused else []
+        return "\n".join([head, *(f"  {line}" for line in self.lines), *tail])
+
+
+@dataclass
+class _Lines:
+    items: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.items.append(f"{len(self.items) + 1:2}. {text}")
+
+
+def candidates(aim: Aim, profile: Profile) -> list[str]:
+    """Nodes that could play an aim when the run binds it."""
+    if aim.node is not None:
+        return [aim.node]
+    if aim.target == "network.lb_announcer":
+        return [n.name for n in profile.nodes]
+    return [n.name for n in profile.controlplane_nodes()]
+
+
+def _aim_text(aim: Aim, profile: Profile) -> str:
+    if aim.node is not None:
+        return aim.node
+    others = "".join(f", not {r}" for r in aim.excluding)
+    return f"<{aim.target}{others}> (one of {', '.join(candidates(aim, profile))}, bound at run time)"
+
+
+def _quorum(method: Sequence[FaultStep], profile: Profile) -> tuple[str, str | None]:
+    down = {s.selector for s in method if takes_member_down(s)}
+    members = len(profile.controlplane_nodes())
+    remaining = members - len(down)
+    summary = (f"guard: quorum — the method takes down up to {len(down)} member(s); {remaining} of "
+               f"{members} remain if all are healthy, quorum needs {profile.quorum}")
+    refused = None if remaining >= profile.quorum else f"quorum: {summary}"  # counted as members
+    return summary, refused
+
+
+def _limit(text: str, profile: Profile) -> str:
+    parsed = parse_expectation(text)
+    if parsed.profile_path is None:
+        return text
+    return f"{text}  [= {profile_value(profile, parsed.profile_path):g} from the profile]"
+
+
+def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_path: Path,
+                  describe_fault: DescribeFault) -> ScenarioPlan:
+    out = _Lines()
+    out.add(f"guard: one scenario at a time (lock {lock_path})")
+    for check in scenario.steady_state:
+        out.add(f"guard: steady state before — {check.probe} (tolerance {check.tolerance})")
+    aims = [a for a in [*scenario.method, *scenario.rollbacks] if a.target]
+    for selector in dict.fromkeys(a.selector for a in aims):
+        aim = next(a for a in aims if a.selector == selector)
+        out.add(f"bind role {selector} to {_aim_text(aim, profile)}")
+    quorum, refused = _quorum(scenario.method, profile)
+    out.add(quorum)
+    for name, obs in scenario.observe.items():
+        samples = int(obs.rate_hz * obs.duration_s)
+        out.add(f"observe {name}: {obs.probe} at {obs.rate_hz:g} Hz for {obs.duration_s:g} s "
+                f"(≤ {samples} samples, timeout {obs.timeout_s:g} s), from {obs.lead_s:g} s before "
+                "the method")
+    for index, step in enumerate(scenario.method):
+        if step.action is Action.PAUSE:
+            out.add(f"method[{index}] pause {step.duration_s:g} s")
+            continue
+        what = f"{step.action}" + (f" {step.service}" if step.service else "")
+        out.add(f"method[{index}] {step.name or what} on {_aim_text(step, profile)}")
+        for node in candidates(step, profile):
+            out.add(f"    on {node}: {describe_fault(step.action.value, node, step.service)}")
+        if step.duration_s:
+            out.add(f"method[{index}] after {step.duration_s:g} s: undo {what}")
+    out.add(f"steady state after: the checks above, retried for up to {scenario.recovery_timeout_s:g} s")
+    out.add("rollbacks (always, even after a failure, Ctrl-C or SIGTERM): undo every fault not yet "
+            "undone, newest first")
+    for index, rollback in enumerate(scenario.rollbacks):
+        if rollback.action.value == "pause":
+            out.add(f"rollback[{index}] pause {rollback.duration_s:g} s")
+            continue
+        out.add(f"rollback[{index}] {rollback.action} {_aim_text(rollback, profile)}")
+        for node in candidates(rollback, profile):
+            out.add(f"    on {node}: {describe_fault(rollback.action.value, node, None)}")
+    for text in scenario.expectations:
+        out.add(f"expect {_limit(text, profile)}")
+    return ScenarioPlan(scenario.title, source, tuple(out.items), refused)

@@ -1,0 +1,143 @@
+"""Run-scoped binding of the target, and `--dry-run`.
+
+Binding: a target that names things after the run (the kubernetes target's namespace
+`harness-<run-id>`) gets the run file's id before `prepare()`, on the controller and on every
+xdist worker alike, so objects, labels and the run file all name the same run.
+
+Dry run: the target is switched into plan mode before `prepare()` (writes go to a sink, reads
+and node calls refuse), no test body runs, and every item is reported as `planned`. Scenarios
+are described from their model (guard rails, roles, faults, rollbacks, expectations, in the
+runner's order); suites list the objects their capabilities create. The terminal summary prints
+the objects as validated YAML, in the order they would be created, then the scenario plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.errors import HarnessError
+from harness.plugin.state import harness_session
+
+DRY_RUN_FLAG = "--dry-run"
+PLANNED = "dry run: planned, not run"
+
+
+@dataclass
+class DryRun:
+    sink: Any  # harness.targets.kubernetes.plan.PlanSink
+    target: Any
+    scenario_plans: list[str] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+
+
+dry_run_key = pytest.StashKey[DryRun]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("cluster-harness").addoption(
+        DRY_RUN_FLAG, action="store_true", default=False,
+        help="print what the run would create and inject (validated YAML, faults with their "
+             "guard rails) without touching the cluster; kubernetes target only")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = harness_session(session.config)
+    if session.config.getoption("dry_run") and state is None:
+        raise pytest.UsageError(f"{DRY_RUN_FLAG} plans a harness run: give suites/ or scenarios/, "
+                                "or --target")
+    if state is None:
+        return
+    bind_run = getattr(state.target, "bind_run", None)
+    if callable(bind_run):
+        bind_run(state.run_id)
+    if session.config.getoption("dry_run"):
+        session.config.stash[dry_run_key] = _start_plan(state.target)
+
+
+def _start_plan(target: Any) -> DryRun:
+    start_plan = getattr(target, "start_plan", None)
+    if not callable(start_plan):
+        raise pytest.UsageError(
+            f"{DRY_RUN_FLAG} is for the kubernetes target; the {target.kind} target is this "
+            "machine's own lab, so run it for real (harness lab up, then pytest)")
+    from harness.targets.kubernetes.plan import PlanSink
+
+    sink = PlanSink()
+    start_plan(sink)
+    return DryRun(sink=sink, target=target)
+
+
+@pytest.hookimpl(tryfirst=True)  # our skip marker comes first, so its reason is the one shown
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    dry = config.stash.get(dry_run_key, None)
+    if dry is None:
+        return
+    from harness.plugin.scenarios import ScenarioItem
+
+    areas = set()
+    for item in items:
+        item.add_marker(pytest.mark.skip(reason=PLANNED))
+        dry.planned.append(item.nodeid)
+        if isinstance(item, ScenarioItem):
+            dry.scenario_plans.append(_scenario_plan(item, dry.target))
+        elif item.nodeid.startswith("suites/"):
+            areas.add(item.nodeid.split("/")[1])
+    for write in dry.target.plan_suite_objects(areas):
+        dry.sink.record(write)
+
+
+def _scenario_plan(item: pytest.Item, target: Any) -> str:
+    from harness.chaos import load_scenario
+    from harness.chaos.guards import default_lock_path
+    from harness.chaos.load import profile_problems
+    from harness.chaos.plan import plan_scenario
+
+    path = item.path
+    try:
+        scenario = load_scenario(path)
+    except HarnessError as error:
+        return f"scenario {path.name}: INVALID, would not run:\n  {error}"
+    problems = profile_problems(scenario, target.profile)
+    if problems:
+        return f"scenario {path.name}: does not fit the profile: " + "; ".join(
+            f"{where}: {what}" for where, what in problems)
+    plan = plan_scenario(scenario, profile=target.profile, source=str(path.name),
+                         lock_path=default_lock_path(), describe_fault=target.plan_fault)
+    return plan.text()
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    if config.stash.get(dry_run_key, None) is None or not report.skipped:
+        return None
+    if isinstance(report.longrepr, tuple) and PLANNED in str(report.longrepr[2]):
+        return "planned", "p", "PLANNED"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    dry = config.stash.get(dry_run_key, None)
+    if dry is None:
+        return
+    from harness.targets.kubernetes.plan import validation_problems
+
+    write = terminalreporter
+    write.write_sep("=", f"dry run on {dry.target.id}: nothing was sent to the cluster")
+    write.write_line(f"{len(dry.planned)} item(s) planned, none run.")
+    write.write_sep("-", "objects, in the order they would be created (and deleted)")
+    for planned in dry.sink.writes:
+        write.write_line(f"# {planned.sentence()}")
+        if planned.manifest is not None:
+            problems = validation_problems(planned.manifest)
+            verdict = "valid (Kubernetes 1.32, strict)" if not problems else "INVALID: " + "; ".join(problems)
+            write.write_line(f"# schema: {verdict}")
+            write.write_line(yaml.safe_dump(planned.manifest, sort_keys=False).rstrip())
+            write.write_line("---")
+    if dry.scenario_plans:
+        write.write_sep("-", "faults, in order, with the guard rails checked first")
+        for text in dry.scenario_plans:
+            write.write_line(text)

@@ -1,0 +1,134 @@
+"""The objects the network capability creates on a cluster, as plain dicts (validated in tests:
+core kinds with kubernetes-validate, Cilium kinds against the upstream CRD schemas).
+
+Every pod serves `POD_PORTS` over TCP and UDP with agnhost netexec (one container per port, all
+answering any HTTP path with the pod's name); iperf3 runs as a server pod plus a client Job
+beside the endpoints it measures. Everything carries the harness labels for `harness clean`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from ipaddress import IPv4Address
+
+from harness.targets.kubernetes import manifests
+from harness.targets.network import POD_PORTS
+
+Obj = manifests.Obj
+CILIUM = "cilium.io"
+POOL_VERSION = "v2alpha1"
+"""Served by Cilium 1.13 up to main (deprecated, still served, from 1.18 on): one version for all."""
+L2_VERSION = "v2alpha1"
+POLICY_VERSION = "v2"
+LB_SELECTOR_LABEL = "harness/lb"
+"""Label on the run's LoadBalancer services; a test pool and L2 policy select only those."""
+IPERF3_PORT = 5201
+
+
+def namespace(name: str, *, run_id: str, labels: Mapping[str, str]) -> Obj:
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": {**labels, **manifests.labels(run_id),
+                                                  **manifests.POD_SECURITY}}}
+
+
+def _netexec(name: str, image: str, port: int) -> Obj:
+    return {
+        "name": name,
+        "image": image,
+        "command": ["/agnhost", "netexec", f"--http-port={port}", f"--udp-port={port}",
+                    "--http-override=/hostname"],
+        "ports": [{"name": name, "containerPort": port, "protocol": "TCP"},
+                  {"name": f"{name}-udp", "containerPort": port, "protocol": "UDP"}],
+        "readinessProbe": {"tcpSocket": {"port": port}, "periodSeconds": 1},
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+    }
+
+
+def server_pod(name: str, *, run_id: str, image: str, node: str, labels: Mapping[str, str],
+               role: str = "netpod") -> Obj:
+    """An agnhost pod on `node` serving every port of `POD_PORTS` (TCP + UDP), answering its name."""
+    spec = manifests.pod_spec(image=image, command=["true"], node=node)
+    spec["containers"] = [_netexec(port_name, image, port) for port_name, port in POD_PORTS.items()]
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": {**labels, **manifests.labels(run_id, role)}},
+            "spec": spec}
+
+
+def lb_service(name: str, *, run_id: str, selector: Mapping[str, str], port: int) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": {**manifests.labels(run_id, "lb"),
+                                              LB_SELECTOR_LABEL: run_id}},
+        "spec": {"type": "LoadBalancer", "selector": dict(selector),
+                 "externalTrafficPolicy": "Cluster",
+                 "ports": [{"name": "http", "port": port, "targetPort": 80, "protocol": "TCP"}]},
+    }
+
+
+def lb_pool(name: str, *, run_id: str, first: IPv4Address, last: IPv4Address) -> Obj:
+    """A test CiliumLoadBalancerIPPool: the profile's addresses, for the run's services only."""
+    return {
+        "apiVersion": f"{CILIUM}/{POOL_VERSION}",
+        "kind": "CiliumLoadBalancerIPPool",
+        "metadata": {"name": name, "labels": manifests.labels(run_id, "lb-pool")},
+        "spec": {"blocks": [{"start": str(first), "stop": str(last)}],
+                 "serviceSelector": {"matchLabels": {LB_SELECTOR_LABEL: run_id}}},
+    }
+
+
+def l2_policy(name: str, *, run_id: str) -> Obj:
+    """A test CiliumL2AnnouncementPolicy: announce the run's LB IPs from any node."""
+    return {
+        "apiVersion": f"{CILIUM}/{L2_VERSION}",
+        "kind": "CiliumL2AnnouncementPolicy",
+        "metadata": {"name": name, "labels": manifests.labels(run_id, "l2-policy")},
+        "spec": {"serviceSelector": {"matchLabels": {LB_SELECTOR_LABEL: run_id}},
+                 "loadBalancerIPs": True},
+    }
+
+
+def lease_name(namespace: str, service: str) -> str:
+    """Cilium's L2 announcement lease, one per service, in kube-system."""
+    return f"cilium-l2announce-{namespace}-{service}"
+
+
+def iperf3_server(name: str, *, run_id: str, image: str, node: str, host_network: bool,
+                  bind: str | None, port: int = IPERF3_PORT) -> Obj:
+    command = ["iperf3", "--server", "--one-off", "--port", str(port)]
+    if bind:
+        command += ["--bind", bind]
+    body = manifests.pod(name, run_id=run_id, image=image, command=command, node=node,
+                         role="iperf3-server")
+    body["spec"]["containers"][0]["ports"] = [
+        {"name": "iperf3", "containerPort": port, "protocol": "TCP"}]
+    body["spec"]["containers"][0]["readinessProbe"] = {"tcpSocket": {"port": port},
+                                                       "periodSeconds": 1}
+    if host_network:
+        body["spec"]["hostNetwork"] = True
+    return body
+
+
+def iperf3_client(name: str, *, run_id: str, image: str, node: str, host_network: bool,
+                  command: list[str], deadline_s: int) -> Obj:
+    body = manifests.job(name, run_id=run_id, image=image, command=command, node=node,
+                         deadline_s=deadline_s, role="iperf3-client")
+    if host_network:
+        body["spec"]["template"]["spec"]["hostNetwork"] = True
+    return body
+
+
+CONNECT_SCRIPT = (
+    'proto=$1; wait_for=$2; shift 2; '
+    'for dst in "$@"; do '
+    '( out=$(/agnhost connect --protocol="$proto" --timeout="$wait_for" "$dst" 2>&1); '
+    'echo "$dst $? $out" ) & '
+    'done; wait'
+)
+"""Exec'd in a source pod: every destination probed at once by `agnhost connect`, one line each:
+`<addr:port> <exit code> <agnhost's message: TIMEOUT, REFUSED, OTHER: ...>`."""
+
+
+def connect_command(protocol: str, timeout_s: float, destinations: list[str]) -> list[str]:
+    return ["sh", "-c", CONNECT_SCRIPT, "connect", protocol.lower(), f"{timeout_s:g}s",
+            *destinations]

@@ -1,0 +1,155 @@
+"""Plan mode of the kubernetes target: what a run *would* do, with nothing sent to the cluster.
+
+`PlanningAPI` stands in for `KubeAPI`: every write is recorded in a `PlanSink` instead of being
+sent, every read is refused (a plan cannot know the cluster's state, and must not ask). Talos and
+the BMC are replaced by stand-ins that refuse too, so a code path that would touch a node fails
+loudly instead of reaching it. `fault_plan()` says, per fault, what the target would call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.targets.base import TargetError
+
+Obj = dict[str, Any]
+
+
+class PlanReadRefused(TargetError):
+    """A dry run tried to read the cluster; plans are built from the profile only."""
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    verb: str  # create | delete
+    kind: str
+    name: str
+    namespace: str | None = None
+    manifest: Obj | None = None  # for creates: the exact body the target would send
+    purpose: str = ""
+
+    def sentence(self) -> str:
+        where = f" in {self.namespace}" if self.namespace else ""
+        why = f" ({self.purpose})" if self.purpose else ""
+        return f"{self.verb} {self.kind} {self.name}{where}{why}"
+
+
+@dataclass
+class PlanSink:
+    """Everything a planning target would have sent, in order."""
+
+    writes: list[PlannedWrite] = field(default_factory=list)
+
+    def record(self, write: PlannedWrite) -> None:
+        self.writes.append(write)
+
+    def manifests(self) -> list[Obj]:
+        return [w.manifest for w in self.writes if w.manifest is not None]
+
+
+class PlanningAPI:
+    """The `KubeAPI` surface the target uses, writing into a sink; reads refuse."""
+
+    host = "(dry run: no API contacted)"
+
+    def __init__(self, sink: PlanSink) -> None:
+        self.sink = sink
+
+    def _create(self, kind: str, namespace: str | None, body: Obj, purpose: str = "") -> Obj:
+        name = str(body["metadata"]["name"])
+        self.sink.record(PlannedWrite("create", kind, name, namespace, body, purpose))
+        return body
+
+    def _delete(self, kind: str, namespace: str | None, name: str) -> None:
+        self.sink.record(PlannedWrite("delete", kind, name, namespace))
+
+    def create_namespace(self, body: Obj) -> Obj:
+        return self._create("Namespace", None, body, "the run's namespace")
+
+    def delete_namespace(self, name: str, *, missing_ok: bool = True) -> None:
+        self._delete("Namespace", None, name)
+
+    def create_configmap(self, namespace: str, body: Obj, **_: Any) -> Obj:
+        return self._create("ConfigMap", namespace, body)
+
+    def delete_configmap(self, namespace: str, name: str, **_: Any) -> None:
+        self._delete("ConfigMap", namespace, name)
+
+    def create_pod(self, namespace: str, body: Obj) -> Obj:
+        return self._create("Pod", namespace, body)
+
+    def delete_pod(self, namespace: str, name: str) -> None:
+        self._delete("Pod", namespace, name)
+
+    def create_job(self, namespace: str, body: Obj) -> Obj:
+        return self._create("Job", namespace, body)
+
+    def delete_job(self, namespace: str, name: str) -> None:
+        self._delete("Job", namespace, name)
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        # Every other method of KubeAPI reads the cluster (version, list_nodes, read_*, logs).
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise PlanReadRefused(f"dry run: {name} would read the cluster, which a plan never does")
+
+        return refuse
+
+
+class RefusingTool:
+    """Stands in for talosctl or the BMC in plan mode: any call is a bug in the plan path."""
+
+    def __init__(self, tool: str) -> None:
+        self.tool = tool
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise PlanReadRefused(f"dry run: {self.tool} {name} would touch a node")
+
+        return refuse
+
+
+def fault_plan(
+    action: str, *, node: str, address: str, service: str | None, bmc_slot: int | None
+) -> str:
+    """What the kubernetes target would call for one fault on `node` (one sentence)."""
+    if action == "power_off":
+        if bmc_slot is None:
+            return f"refuse: power_off {node} needs kubernetes.bmc (no way to power it on again)"
+        return (
+            f"BMC power off slot {bmc_slot} (GET /api/bmc?opt=set&type=power&node{bmc_slot}=0), "
+            f"undo: power on (…&node{bmc_slot}=1) if the BMC reports it off"
+        )
+    if action == "power_on":
+        if bmc_slot is None:
+            return f"refuse: power_on {node} needs kubernetes.bmc"
+        return f"BMC power on slot {bmc_slot} (GET /api/bmc?opt=set&type=power&node{bmc_slot}=1)"
+    if action == "reboot":
+        return f"talosctl --nodes {address} reboot"
+    if action == "kill":
+        return (
+            f"talosctl --nodes {address} service {service} stop, "
+            f"undo: talosctl --nodes {address} service {service} start"
+        )
+    if action == "partition":
+        return (
+            f"create privileged Pod partition-{node} pinned to {node} (nftables drop-all, heals "
+            "itself after 10 s), undo: wait for it to heal, delete the pod"
+        )
+    if action == "degrade_link":
+        return "refuse: degrade_link is not available on the kubernetes target"
+    return f"{action} {node}"
+
+
+def validation_problems(manifest: Obj, *, version: str = "1.32") -> list[str]:
+    """Problems `kubernetes-validate` finds (strict: unknown fields are errors); empty when valid."""
+    import kubernetes_validate  # type: ignore[import-untyped]
+
+    try:
+        kubernetes_validate.validate(manifest, version, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        return [str(getattr(error, "message", error))[:300]]
+    except kubernetes_validate.SchemaNotFoundError as error:  # e.g. a custom resource
+        return [f"no schema for {manifest.get('apiVersion')}/{manifest.get('kind')}: {error}"[:300]]
+    return []

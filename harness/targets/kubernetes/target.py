@@ -1,0 +1,285 @@
+"""`KubernetesTarget`: the Target contract on a real Talos + Kubernetes cluster.
+
+`prepare()` checks the kubeconfig and the API within seconds, then creates the run's namespace
+`harness-<run-id>`; `release()` deletes it. Nothing touches the cluster before `prepare()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+from kubernetes import client as k8s
+
+from harness.errors import HarnessError
+from harness.profile import Profile
+from harness.results import new_run_id
+from harness.targets.base import Faults, NodeInfo, Target, TargetError
+from harness.targets.kubernetes import manifests
+from harness.targets.kubernetes.api import KubeAPI, kubeconfig_path, load_client
+from harness.targets.kubernetes.bmc import TuringPiBmc
+from harness.targets.kubernetes.controlplane import TalosControlPlane
+from harness.targets.kubernetes.errors import APIConflict, APIError
+from harness.targets.kubernetes.faults import TalosFaults
+from harness.targets.kubernetes.network import KubernetesNetwork
+from harness.targets.kubernetes.plan import (
+    PlannedWrite,
+    PlanningAPI,
+    PlanSink,
+    RefusingTool,
+    fault_plan,
+)
+from harness.targets.kubernetes.settings import ClientSettings, WaitSettings
+from harness.targets.kubernetes.talos import Talos, talosconfig_path
+from harness.targets.kubernetes.workloads import Workloads
+
+log = logging.getLogger("harness.kubernetes")
+
+PARTITION_IMAGE = "docker.io/nicolaka/netshoot:v0.13"
+"""Has `nft`; multi-arch (arm64 + amd64)."""
+PARTITION_HEAL_AFTER_S = 10
+"""A partition heals itself after this many seconds, whatever the harness does meanwhile."""
+
+
+class KubernetesTarget(Target):
+    kind = "kubernetes"
+    settings = ClientSettings()
+    wait = WaitSettings()
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__(profile)
+        self.run_id = new_run_id()  # the plugin binds the run's own id before `prepare()`
+        k = profile.kubernetes
+        self.talos = Talos(talosconfig=talosconfig_path(k.talosconfig))
+        self.bmc = TuringPiBmc(k.bmc) if k.bmc is not None else None
+        self._api: KubeAPI | None = None
+        self._workloads: Workloads | None = None
+        self._network: KubernetesNetwork | None = None
+        self._namespace_created = False
+        self.plan_sink: PlanSink | None = None  # set in plan mode (`--dry-run`)
+        self._controlplane = TalosControlPlane(
+            profile=profile,
+            talos=self.talos,
+            api_at=self.api_at,
+            namespace=lambda: self.namespace,
+            run_id=lambda: self.run_id,
+        )
+        self._faults = TalosFaults(
+            talos=self.talos,
+            bmc=self.bmc,
+            address_of=self.address_of,
+            events=self.events,
+            partition_pod=self._partition,
+        )
+
+    def bind_run(self, run_id: str) -> None:
+        """Use the pytest run's id, so the namespace and labels name the run file's run."""
+        if self._namespace_created:
+            raise TargetError("the run id cannot change after the namespace was created")
+        self.run_id = run_id
+
+    def start_plan(self, sink: PlanSink) -> None:
+        """Plan mode: writes go to `sink`, reads and node calls refuse; nothing reaches the cluster."""
+        if self._api is not None or self._namespace_created:
+            raise TargetError("plan mode must start before the target talks to the cluster")
+        self.plan_sink = sink
+        self._api = PlanningAPI(sink)  # type: ignore[assignment]
+        self.talos = RefusingTool("talosctl")  # type: ignore[assignment]
+        self.bmc = RefusingTool("BMC") if self.bmc is not None else None  # type: ignore[assignment]
+        self._controlplane.talos = self.talos
+        self._faults.talos, self._faults.bmc = self.talos, self.bmc
+
+    def plan_fault(self, action: str, node: str, service: str | None = None) -> str:
+        """What a fault would call on this target; a partition's pod goes into the plan sink."""
+        bmc = self.profile.kubernetes.bmc
+        if action == "partition" and self.plan_sink is not None:
+            body = manifests.partition_pod(
+                node, run_id=self.run_id, image=PARTITION_IMAGE, heal_after_s=PARTITION_HEAL_AFTER_S
+            )
+            name = body["metadata"]["name"]
+            self.plan_sink.record(
+                PlannedWrite("create", "Pod", name, self.namespace, body,
+                             f"fault: partition {node}, when the step lands on it")
+            )
+        return fault_plan(
+            action,
+            node=node,
+            address=self.address_of(node),
+            service=service,
+            bmc_slot=bmc.slots.get(node) if bmc is not None else None,
+        )
+
+    def plan_suite_objects(self, areas: set[str]) -> list[PlannedWrite]:
+        """Objects the suites of `areas` (controlplane, nodes, ...) create, one per kind of use."""
+        planned: list[PlannedWrite] = []
+        if "controlplane" in areas:
+            name = manifests.object_name("roundtrip", "vip", "0")
+            body = manifests.configmap(name, run_id=self.run_id, data={"value": name})
+            planned.append(PlannedWrite("create", "ConfigMap", name, self.namespace, body,
+                                        "each API roundtrip: create, read, delete (numbered)"))
+        if "nodes" in areas:
+            from harness.targets.kubernetes.nodedebug import node_debug_pod
+
+            for node in self.profile.nodes:
+                body = node_debug_pod(node.name, run_id=self.run_id)
+                planned.append(PlannedWrite("create", "Pod", body["metadata"]["name"],
+                                            self.namespace, body, f"node facts of {node.name}"))
+        return planned
+
+    def host(self, node: str) -> Any:
+        """A testinfra `Host` (kubectl backend) in a privileged node-debug pod on `node`."""
+        self.address_of(node)  # an unknown node fails before any pod is created
+        if "_node_debug" not in self.__dict__:
+            from harness.targets.kubernetes.nodedebug import NodeDebugPods
+
+            k = self.profile.kubernetes
+            self.__dict__["_node_debug"] = NodeDebugPods(
+                api=lambda: self.api, namespace=lambda: self.namespace, run_id=lambda: self.run_id,
+                wait_ready=lambda ns, pod: self.workloads.wait_pod(ns, pod),
+                kubeconfig=kubeconfig_path(k.kubeconfig), context=k.context)
+        return self.__dict__["_node_debug"].host(node)
+
+    @property
+    def namespace(self) -> str:
+        return manifests.namespace_name(self.run_id)
+
+    @property
+    def api(self) -> KubeAPI:
+        if self._api is None:
+            client = load_client(
+                kubeconfig=kubeconfig_path(self.profile.kubernetes.kubeconfig),
+                context=self.profile.kubernetes.context,
+                settings=self.settings,
+            )
+            self._api = KubeAPI(api_client=client, settings=self.settings)
+        return self._api
+
+    def api_at(self, host_port: str) -> KubeAPI:
+        """The same credentials, but requests go to `host_port` (the VIP, or one member)."""
+        configuration: Any = self.api.api_client.configuration
+        scheme = str(configuration.host).split("://", 1)[0]
+        cached: dict[str, KubeAPI] = self.__dict__.setdefault("_api_at", {})
+        if host_port not in cached:
+            pinned = k8s.Configuration()
+            pinned.__dict__.update(configuration.__dict__)
+            pinned.host = host = f"{scheme}://{host_port}"
+            reload_credentials = configuration.refresh_api_key_hook
+
+            # The kubeconfig loader's refresh hook re-applies the whole kubeconfig, server
+            # included, before requests: keep refreshed credentials, but keep our address.
+            def refresh(config: Any) -> None:
+                if reload_credentials is not None:
+                    reload_credentials(config)
+                config.host = host
+
+            pinned.refresh_api_key_hook = refresh
+            cached[host_port] = KubeAPI(api_client=k8s.ApiClient(pinned), settings=self.settings)
+        return cached[host_port]
+
+    def address_of(self, node: str) -> str:
+        try:
+            return str(self.profile.node(node).address)
+        except KeyError as error:
+            raise TargetError(str(error.args[0])) from None
+
+    # -- session ---------------------------------------------------------------------------
+    def prepare(self) -> None:
+        if self.plan_sink is not None:  # a plan never checks reachability: it sends nothing
+            self.api.create_namespace(manifests.namespace(self.run_id))
+            self._namespace_created = True
+            return
+        try:
+            self.api.version(timeout_s=self.settings.reachability_timeout_s, attempts=1)
+        except APIError as error:
+            raise HarnessError(
+                f"the Kubernetes API at {self.api.host} is unreachable: {error}"
+            ) from None
+        # A conflict is a retried create that had landed: the namespace is ours by its name.
+        with contextlib.suppress(APIConflict):
+            self.api.create_namespace(manifests.namespace(self.run_id))
+        self._namespace_created = True
+        log.info("created namespace %s", self.namespace)
+
+    def release(self) -> None:
+        if self._network is not None:
+            self._network.close()
+        if self._namespace_created:
+            self.api.delete_namespace(self.namespace)
+            self._namespace_created = False
+            log.info("deleted namespace %s", self.namespace)
+
+    # -- capabilities ----------------------------------------------------------------------
+    def nodes(self) -> list[NodeInfo]:
+        found = {n["metadata"]["name"]: n for n in self.api.list_nodes()}
+        infos = []
+        for node in self.profile.nodes:
+            obj = found.get(node.name) or {}
+            conditions = (obj.get("status") or {}).get("conditions") or []
+            ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+            roles = tuple(
+                sorted(
+                    key.removeprefix("node-role.kubernetes.io/")
+                    for key in (obj.get("metadata") or {}).get("labels") or {}
+                    if key.startswith("node-role.kubernetes.io/")
+                )
+            ) or ("worker",)
+            infos.append(
+                NodeInfo(
+                    name=node.name, address=str(node.address), roles=roles, ready=bool(obj) and ready
+                )
+            )
+        return infos
+
+    @property
+    def controlplane(self) -> TalosControlPlane:
+        return self._controlplane
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @property
+    def workloads(self) -> Workloads:
+        if self._workloads is None:
+            self._workloads = Workloads(api=lambda: self.api, wait=self.wait)
+        return self._workloads
+
+    @property
+    def network(self) -> KubernetesNetwork:
+        if self._network is None:
+            self._network = KubernetesNetwork(api=lambda: self.api, workloads=self.workloads,
+                                              profile=self.profile, run_id=lambda: self.run_id)
+        return self._network
+
+    def components(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self.plan_sink is not None:
+            return found
+        try:
+            found["kubernetes"] = str(self.api.version(attempts=1).get("gitVersion", ""))
+            tags = self.talos.versions([str(n.address) for n in self.profile.nodes])
+            if tags:
+                found["talos"] = sorted(set(tags.values()))[-1]
+        except (APIError, TargetError) as error:
+            log.warning("component versions unknown: %s", error)
+        return found
+
+    def _partition(self, node: str) -> Any:
+        body = manifests.partition_pod(
+            node, run_id=self.run_id, image=PARTITION_IMAGE, heal_after_s=PARTITION_HEAL_AFTER_S
+        )
+        self.api.create_pod(self.namespace, body)
+        heal_at = time.monotonic() + PARTITION_HEAL_AFTER_S
+
+        def heal() -> None:  # nobody can reach the node meanwhile: wait for its own timer
+            time.sleep(max(0.0, heal_at - time.monotonic()) + 1.0)
+            self.api.delete_pod(self.namespace, body["metadata"]["name"])
+
+        return heal
+
+    def with_settings(self, settings: ClientSettings) -> None:
+        """Tests shorten timeouts and retries; only before the first API call."""
+        self.settings = replace(settings)

@@ -1,0 +1,41 @@
+"""A testinfra backend for lab nodes: commands run inside the node's network namespace.
+
+`netns://<node>` -> `ip netns exec <node> sh -c '<command>'`. Only the network is separate in
+the lab (filesystem, clock and kernel are the machine's), so facts about links come from the
+node's own view and the others are honest about being shared. Registered in testinfra's
+backend table by name, like its own backends, when this module is imported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import testinfra
+from testinfra.backend import BACKENDS, base
+
+NAME = "netns"
+BACKENDS.setdefault(NAME, f"{__name__}.NetnsBackend")
+
+
+class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
+    """Runs every command in a named network namespace (root needed, as for the whole lab)."""
+
+    NAME = NAME
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self.namespace = name
+        super().__init__(name, *args, **kwargs)
+
+    def get_pytest_id(self) -> str:
+        return f"netns://{self.namespace}"
+
+    def run(self, command: str, *args: str, **kwargs: Any) -> Any:
+        inner = self.get_command(command, *args)
+        out = self.run_local("ip netns exec %s /bin/sh -c %s", self.namespace, inner)
+        out.command = self.encode(inner)
+        return out
+
+
+def lab_host(node: str) -> Any:
+    """A testinfra `Host` whose commands run in `node`'s namespace."""
+    return testinfra.get_host(f"{NAME}://{node}")

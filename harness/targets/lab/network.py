@@ -1,0 +1,202 @@
+"""`LabNetwork`: the Network capability on the lab (pods as namespaces, keepalived + nftables LB,
+policies compiled to nftables, iperf3 between namespaces)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from harness.profile import Profile
+from harness.targets.base import EventLog, TargetError
+from harness.targets.lab import lb, net, pods, policy_enforcer, procs
+from harness.targets.lab.config import LabPlan
+from harness.targets.network import Endpoint, LoadBalancer, Network, Pod, PodSpec
+from harness.workloads import iperf3
+from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
+
+LB_READY_S = 15.0
+IPERF3_PORTS = range(5201, 5300)
+
+
+@dataclass(frozen=True)
+class _Place:
+    netns: str
+    address: str
+    label: str
+
+
+class LabNetwork(Network):
+    def __init__(self, *, plan: LabPlan, profile: Profile, events: EventLog) -> None:
+        self.plan = plan
+        self.profile = profile
+        self.events = events
+        self.defects = {d.split(":")[0] for d in profile.lab.defects}
+        self._iperf3_port = iter(IPERF3_PORTS)
+        self._standing: LoadBalancer | None = None
+        self._standing_stack = ExitStack()
+
+    # --- pods and policies -----------------------------------------------------------------
+    @contextmanager
+    def pods(self, specs: Sequence[PodSpec], *,
+             namespace_labels: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[list[Pod]]:
+        for node in self.plan.nodes:
+            pods.converge_node(self.plan, node)
+        labels = pods.load_namespace_labels(self.plan)
+        for spec in specs:
+            labels.setdefault(spec.namespace, {"kubernetes.io/metadata.name": spec.namespace})
+        for namespace, extra in (namespace_labels or {}).items():
+            labels[namespace] = {"kubernetes.io/metadata.name": namespace, **extra}
+        pods.save_namespace_labels(self.plan, labels)
+        made: list[Pod] = []
+        try:
+            for spec in specs:
+                taken = [p.address for p in pods.load_pods(self.plan)]
+                made.append(pods.create_pod(self.plan, spec, taken=taken))
+            self._wait_serving(made)
+            yield made
+        finally:
+            policy_enforcer.clear(self.plan, made)
+            pods.remove_pods(self.plan, made)
+
+    def _wait_serving(self, made: list[Pod]) -> None:
+        """Each pod's server listens on its first port (seen from inside its namespace)."""
+        deadline = time.monotonic() + 10.0
+        waiting = list(made)
+        while waiting and time.monotonic() < deadline:
+            waiting = [p for p in waiting if not self._listening(pods.netns_name(self.plan, p),
+                                                                 next(iter(p.ports.values())))]
+            if waiting:
+                time.sleep(0.05)
+        if waiting:
+            raise TargetError(f"pods not serving within 10 s: {', '.join(p.ref for p in waiting)}")
+
+    @staticmethod
+    def _listening(netns: str, port: int) -> bool:
+        out = net.run("ip", "netns", "exec", netns, "ss", "-Hltn", f"sport = :{port}", check=False)
+        return bool(out.strip())
+
+    def apply_policies(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        if "no-policy-enforcement" in self.defects:
+            documents = []  # accepted and ignored, as by a CNI that enforces nothing
+        policy_enforcer.enforce(self.plan, pods.load_pods(self.plan),
+                                pods.load_namespace_labels(self.plan), documents,
+                                egress="egress-ignored" not in self.defects)
+
+    def connect(self, source: Pod, destinations: Sequence[tuple[str, int, str]], *,
+                timeout_s: float = DENIED_AFTER_S) -> list[ProbeResult]:
+        request = {"timeout_s": timeout_s, "parallel": 32,
+                   "probes": [{"address": a, "port": p, "protocol": proto} for a, p, proto in destinations]}
+        argv = ["ip", "netns", "exec", pods.netns_name(self.plan, source), sys.executable, "-m",
+                "harness.workloads.connect"]
+        try:
+            done = subprocess.run(argv, input=json.dumps(request), capture_output=True, text=True,
+                                  timeout=timeout_s * 4 + 20, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise TargetError(f"connect probes from {source.ref} overstayed their bound") from error
+        if done.returncode != 0:
+            raise TargetError(f"connect probes from {source.ref} failed: {done.stderr.strip()[-300:]}")
+        return [ProbeResult(**row) for row in json.loads(done.stdout)]
+
+    # --- load balancers --------------------------------------------------------------------
+    @contextmanager
+    def loadbalancer(self, *, backends: int = 3, name: str = "web") -> Iterator[LoadBalancer]:
+        nodes = [n.name for n in self.plan.nodes]
+        specs = [PodSpec(name=f"{name}-{i}", namespace=f"lb-{name}", node=nodes[i % len(nodes)],
+                         labels={"app": name}) for i in range(backends)]
+        pool = [str(a) for a in self.profile.loadbalancer_pool.addresses()]
+        with self.pods(specs) as backend_pods:
+            service = lb.plan_service(self.plan, name=name, pool=pool, backends=backend_pods,
+                                      defects=self.defects)
+            try:
+                lb.start_service(self.plan, service)
+                balancer = LoadBalancer(name=name, ip=service.ip, port=service.port,
+                                        backends=tuple(backend_pods))
+                self._wait_announced(balancer)
+                yield balancer
+            finally:
+                lb.stop_service(self.plan, service)
+
+    def standing_loadbalancer(self) -> LoadBalancer:
+        if self._standing is None:
+            # Kept open until the lab goes down: `down` removes its pods and service.
+            self._standing = self._standing_stack.enter_context(self.loadbalancer(name="chaos"))
+        return self._standing
+
+    def _wait_announced(self, balancer: LoadBalancer) -> None:
+        deadline = time.monotonic() + LB_READY_S
+        while time.monotonic() < deadline:
+            if self.announcers(balancer):
+                return
+            time.sleep(0.1)
+        raise TargetError(f"nobody announced {balancer.ip} within {LB_READY_S:g} s")
+
+    def announcers(self, lb_: LoadBalancer) -> list[str]:
+        return lb.holders(self.plan, lb_.ip)
+
+    def announcer(self, lb_: LoadBalancer) -> str | None:
+        found = self.announcers(lb_)
+        if len(found) <= 1:
+            return found[0] if found else None
+        arp = net.workstation_mac_for(self.plan, lb_.ip)  # split: the one the workstation uses
+        serving = [n for n in found if net.mac(self.plan.node(n)) == arp]
+        return (serving or found)[0]
+
+    def restore(self) -> None:
+        """Put back announcers and routes a power cycle took (a node's processes and addresses)."""
+        for node in self.plan.nodes:
+            if net.link_is_up(node):
+                pods.converge_node(self.plan, node)
+        for service in lb.load_services(self.plan):
+            lb.converge_service(self.plan, service)
+
+    # --- throughput ------------------------------------------------------------------------
+    def _place(self, endpoint: Endpoint) -> _Place:
+        if isinstance(endpoint, Pod):
+            return _Place(pods.netns_name(self.plan, endpoint), endpoint.address, endpoint.ref)
+        try:
+            node = self.plan.node(endpoint)
+        except KeyError as error:
+            raise TargetError(str(error.args[0])) from None
+        return _Place(node.name, node.address, node.name)
+
+    def _next_port(self) -> int:
+        try:
+            return next(self._iperf3_port)
+        except StopIteration:
+            self._iperf3_port = iter(IPERF3_PORTS)
+            return next(self._iperf3_port)
+
+    def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
+               reverse: bool = False) -> iperf3.Iperf3Result:
+        src, dst = self._place(client), self._place(server)
+        port = self._next_port()
+        server_proc = subprocess.Popen(
+            ["ip", "netns", "exec", dst.netns, *iperf3.server_argv(bind=dst.address, port=port)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 5.0
+            while not self._listening(dst.netns, port):
+                if time.monotonic() > deadline or server_proc.poll() is not None:
+                    raise TargetError(f"iperf3 server on {dst.label} did not listen on {port}")
+                time.sleep(0.02)
+            argv = iperf3.client_argv(server=dst.address, port=port, seconds=seconds,
+                                      reverse=reverse, bind=src.address)
+            try:
+                done = subprocess.run(["ip", "netns", "exec", src.netns, *argv], capture_output=True,
+                                      text=True, timeout=seconds + 15, check=False)
+            except subprocess.TimeoutExpired as error:
+                raise TargetError(f"iperf3 {src.label} -> {dst.label} overstayed {seconds:g} s") from error
+            try:
+                return iperf3.parse(done.stdout, client=src.label, server=dst.label)
+            except iperf3.Iperf3Error as error:
+                raise TargetError(str(error)) from error
+        finally:
+            if server_proc.poll() is None:
+                procs.stop([server_proc.pid], timeout_s=1.0)
+            server_proc.wait(timeout=5)

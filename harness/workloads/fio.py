@@ -1,0 +1,106 @@
+"""fio against an RBD image through librbd (fio's `rbd` engine): job command lines and the JSON parser.
+
+The same `FioJob` runs in the lab (fio in a namespace, librbd talking to the lab's Ceph) and on
+a cluster (a fio Job with a PVC uses the `libaio` engine on the block device). Every job is
+bounded: `size` caps the bytes written, `runtime_s` the time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+MIB = 1 << 20
+
+
+class FioOutputError(ValueError):
+    """fio printed something that is not the JSON report we asked for."""
+
+
+@dataclass(frozen=True)
+class FioJob:
+    name: str
+    rw: str
+    """`read`, `write` (sequential), `randread`, `randwrite`."""
+    block_size: str
+    """fio size notation: `4M`, `4k`."""
+    iodepth: int = 16
+    runtime_s: int = 20
+    size: str = "2G"
+    """Bytes the job may touch: sequential writes stop there (the data written is bounded)."""
+    time_based: bool = False
+    """Loop over `size` until `runtime_s` (reads, random I/O); off: one pass, at most `runtime_s`."""
+    ramp_s: int = 0
+
+    @property
+    def is_write(self) -> bool:
+        return "write" in self.rw
+
+
+SEQ_WRITE_4M = FioJob("seq-write-4m", "write", "4M", iodepth=16, runtime_s=40)
+SEQ_READ_4M = FioJob("seq-read-4m", "read", "4M", iodepth=16, runtime_s=20, time_based=True, ramp_s=2)
+RAND_WRITE_4K = FioJob("rand-write-4k", "randwrite", "4k", iodepth=32, runtime_s=10, time_based=True)
+RAND_READ_4K = FioJob("rand-read-4k", "randread", "4k", iodepth=32, runtime_s=10, time_based=True)
+
+
+def rbd_argv(job: FioJob, *, pool: str, image: str, client_id: str = "admin") -> list[str]:
+    """fio with the `rbd` engine (librbd): no kernel rbd module needed."""
+    argv = ["fio", "--output-format=json", f"--name={job.name}", "--ioengine=rbd",
+            f"--clientname={client_id}", f"--pool={pool}", f"--rbdname={image}", f"--rw={job.rw}",
+            f"--bs={job.block_size}", f"--iodepth={job.iodepth}", f"--size={job.size}",
+            f"--runtime={job.runtime_s}", "--invalidate=0", "--direct=1"]
+    if job.time_based:
+        argv.append("--time_based")
+    if job.ramp_s:
+        argv.append(f"--ramp_time={job.ramp_s}")
+    return argv
+
+
+@dataclass(frozen=True)
+class FioResult:
+    job: str
+    rw: str
+    bandwidth_mib_s: float
+    iops: float
+    io_mib: float
+    runtime_s: float
+    clat_p50_ms: float
+    clat_p99_ms: float
+    clat_max_ms: float
+    errors: int = 0
+
+
+def _direction(job: dict[str, Any]) -> str:
+    read, write = job.get("read", {}), job.get("write", {})
+    return "write" if write.get("io_bytes", 0) >= read.get("io_bytes", 0) else "read"
+
+
+def _percentile(clat: dict[str, Any], key: str) -> float:
+    value = clat.get("percentile", {}).get(key)
+    return float(value) / 1e6 if value is not None else 0.0
+
+
+def parse_fio(text: str) -> FioResult:
+    """The first job of `fio --output-format=json`; the direction that moved the data."""
+    start = text.find("{")  # librbd may print a warning line before the JSON
+    try:
+        data = json.loads(text[start:]) if start >= 0 else None
+    except json.JSONDecodeError as error:
+        raise FioOutputError(f"fio output is not JSON: {text[:120]!r}") from error
+    if not isinstance(data, dict) or not data.get("jobs"):
+        raise FioOutputError("fio output has no jobs")
+    job = data["jobs"][0]
+    direction = _direction(job)
+    stats = job[direction]
+    clat = stats.get("clat_ns", {})
+    options = job.get("job options", {})
+    return FioResult(job=str(job.get("jobname", "")), rw=str(options.get("rw", direction)),
+                     bandwidth_mib_s=float(stats.get("bw_bytes", 0)) / MIB,
+                     iops=float(stats.get("iops", 0.0)),
+                     io_mib=float(stats.get("io_bytes", 0)) / MIB,
+                     runtime_s=float(stats.get("runtime", 0)) / 1000,
+                     clat_p50_ms=_percentile(clat, "50.000000"),
+                     clat_p99_ms=_percentile(clat, "99.000000"),
+                     clat_max_ms=float(clat.get("max", 0)) / 1e6,
+                     errors=int(job.get("error", 0)))

@@ -1,0 +1,82 @@
+"""NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: the probed matrix of
+9 pods by 2 ports must equal what the expected-reachability engine computes from the same YAML.
+
+One test per case; a mismatch lists every differing cell and the policy that should have
+decided it. Every case records a `policy-matrix` timeline for the report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from ipaddress import ip_network
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.netpol.engine import expected_matrix
+from harness.netpol.load import cluster_from_objects, parse_policies
+from harness.netpol.matrix import Matrix, diff, policy_matrix_timeline
+from harness.plugin import Measure
+from harness.targets.base import Target
+from harness.targets.network import POD_PORTS, Pod, PodSpec
+from suites.network.policy_cases import CASES
+
+NAMESPACES = ("x", "y", "z")
+NAMES = ("a", "b", "c")
+PORTS = sorted(POD_PORTS.values())
+MAX_SHOWN = 20
+
+
+@pytest.fixture(scope="module")
+def matrix_pods(target: Target) -> Iterator[dict[str, Pod]]:
+    nodes = [n.name for n in target.nodes()]
+    specs = [PodSpec(name=name, namespace=ns, node=nodes[i % len(nodes)], labels={"pod": name})
+             for i, (ns, name) in enumerate((ns, name) for ns in NAMESPACES for name in NAMES)]
+    labels = {ns: {"ns": ns} for ns in NAMESPACES}
+    with target.network.pods(specs, namespace_labels=labels) as made:
+        yield {pod.ref: pod for pod in made}
+
+
+def _cluster_objects(pods: dict[str, Pod]) -> dict[str, list[dict[str, Any]]]:
+    namespaces = [{"metadata": {"name": ns, "labels": {"ns": ns}}} for ns in NAMESPACES]
+    objects = [{"metadata": {"name": p.name, "namespace": p.namespace, "labels": dict(p.labels)},
+                "spec": {"containers": [{"ports": [{"name": n, "containerPort": port, "protocol": "TCP"}
+                                                   for n, port in p.ports.items()]}]},
+                "status": {"podIP": p.address}} for p in pods.values()]
+    return {"namespaces": namespaces, "pods": objects}
+
+
+def _covering_cidr(addresses: Iterable[str]) -> str:
+    """The smallest network that holds every address."""
+    hosts = [ip_network(f"{address}/32") for address in addresses]
+    network = hosts[0]
+    while not all(host.subnet_of(network) for host in hosts):
+        network = network.supernet()
+    return str(network)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_policy_matrix(target: Target, matrix_pods: dict[str, Pod], case: str, measure: Measure,
+                       record_timeline: Callable[[str, str, dict[str, Any]], None]) -> None:
+    text = (CASES[case].replace("{addr[y/b]}", matrix_pods["y/b"].address)
+            .replace("{pods_cidr}", _covering_cidr(p.address for p in matrix_pods.values())))
+    documents = [d for d in yaml.safe_load_all(text) if d]
+    expected = expected_matrix(cluster_from_objects(**_cluster_objects(matrix_pods)),
+                               parse_policies(text, source=case), PORTS)
+    began = time.monotonic()
+    target.network.apply_policies(documents)
+    try:
+        observed = Matrix.from_results(
+            (c.source, c.destination, c.port, c.protocol, c.allowed)
+            for c in target.network.connect_matrix(list(matrix_pods.values()), ports=PORTS))
+    finally:
+        target.network.apply_policies([])
+    measure("network.policy_matrix.seconds", time.monotonic() - began, "s", higher_is_better=False,
+            case=case)
+    record_timeline(f"policy-matrix {case}", "policy-matrix", policy_matrix_timeline(expected, observed))
+    mismatches = diff(expected, observed)
+    shown = "\n".join(f"  {m}" for m in mismatches[:MAX_SHOWN])
+    more = f"\n  ... and {len(mismatches) - MAX_SHOWN} more" if len(mismatches) > MAX_SHOWN else ""
+    assert not mismatches, f"{len(mismatches)} of {len(expected)} cells differ:\n{shown}{more}"

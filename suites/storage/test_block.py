@@ -1,0 +1,86 @@
+"""RBD block throughput through librbd (fio's `rbd` engine), against the switch's roofline.
+
+One fresh 2 GiB image per module: the sequential write fills it once (4 MiB writes to new
+objects: the slower case, LAB-NOTES measured 73-97 MiB/s against 112), the read then reads it
+back. The data written is bounded by the image and removed with it. 4 KiB random I/O is recorded
+(IOPS, latency) without a ceiling: on the lab it is bound by the machine's CPU, not the design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from harness.plugin import Measure
+from harness.profile import Profile
+from harness.roofline import StorageRoofline
+from harness.targets.base import Target
+from harness.targets.storage import BlockVolume
+from harness.workloads.fio import RAND_READ_4K, RAND_WRITE_4K, SEQ_READ_4M, SEQ_WRITE_4M, FioResult
+
+IMAGE_GIB = 2
+BLOCK_CLIENT: str | None = None
+"""The target's own client host (a link of its own); the roofline fixture assumes the same."""
+
+pytestmark = pytest.mark.benchmark
+FILL = replace(SEQ_WRITE_4M, name="fill-4m", runtime_s=300)
+_FILLED: set[str] = set()
+"""Images the write test has filled, so the read test reads real data."""
+
+
+@pytest.fixture(scope="module")
+def volume(target: Target) -> Iterator[BlockVolume]:
+    with target.storage.block_volume(IMAGE_GIB, on=BLOCK_CLIENT) as made:
+        yield made
+
+
+def _record(result: FioResult, measure: Measure, *, ceiling: float | None = None) -> None:
+    tags = {"job": result.job, "bs": result.rw}
+    measure(f"storage.block.{result.job}.bandwidth", result.bandwidth_mib_s, "MiB/s",
+            higher_is_better=True, ceiling=ceiling, **tags)
+    measure(f"storage.block.{result.job}.iops", result.iops, "IOPS", higher_is_better=True, **tags)
+    measure(f"storage.block.{result.job}.clat_p99", result.clat_p99_ms, "ms", higher_is_better=False, **tags)
+
+
+def _check(result: FioResult, *, fraction: float, ceiling: float, bottleneck: str) -> None:
+    __tracebackhide__ = True
+    assert result.errors == 0, f"fio {result.job}: error {result.errors}"
+    floor = fraction * ceiling
+    assert result.bandwidth_mib_s >= floor, (
+        f"{result.job}: {result.bandwidth_mib_s:.1f} MiB/s is below {fraction:g} x {ceiling:.1f} = "
+        f"{floor:.1f} MiB/s (roofline bottleneck: {bottleneck})")
+
+
+def test_seq_write_4m(target: Target, profile: Profile, measure: Measure, volume: BlockVolume,
+                      roofline: StorageRoofline) -> None:
+    ceiling = roofline.block_write()
+    result = target.storage.run_fio(volume, SEQ_WRITE_4M)
+    if result.io_mib >= IMAGE_GIB * 1024:
+        _FILLED.add(volume.image)
+    _record(result, measure, ceiling=ceiling.mib_s)
+    _check(result, fraction=profile.expectations.min_storage_write_fraction, ceiling=ceiling.mib_s,
+           bottleneck=ceiling.bottleneck)
+
+
+def test_seq_read_4m(target: Target, profile: Profile, measure: Measure, volume: BlockVolume,
+                     roofline: StorageRoofline) -> None:
+    ceiling = roofline.block_read()
+    if volume.image not in _FILLED:  # unwritten RBD extents read as zeros, with no I/O at all
+        fill = target.storage.run_fio(volume, FILL)
+        assert fill.io_mib >= IMAGE_GIB * 1024, f"could fill only {fill.io_mib:.0f} MiB of the image"
+    result = target.storage.run_fio(volume, SEQ_READ_4M)
+    _record(result, measure, ceiling=ceiling.mib_s)
+    _check(result, fraction=profile.expectations.min_storage_read_fraction, ceiling=ceiling.mib_s,
+           bottleneck=ceiling.bottleneck)
+
+
+@pytest.mark.parametrize("job", [RAND_WRITE_4K, RAND_READ_4K], ids=lambda j: j.name)
+def test_random_4k(target: Target, measure: Measure, volume: BlockVolume, job: object) -> None:
+    from harness.workloads.fio import FioJob
+
+    assert isinstance(job, FioJob)
+    result = target.storage.run_fio(volume, job)
+    _record(result, measure)
+    assert result.errors == 0 and result.iops > 0, f"fio {job.name}: {result}"

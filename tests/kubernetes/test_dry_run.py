@@ -1,0 +1,113 @@
+"""`--dry-run` prints what a run would create and inject and touches nothing: no request reaches
+the fake API, no talosctl call, no BMC call. Plan mode of the target refuses reads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.chaos import load_scenario
+from harness.chaos.plan import plan_scenario
+from harness.targets.kubernetes import KubernetesTarget, manifests
+from harness.targets.kubernetes.plan import PlanReadRefused, PlanSink, validation_problems
+from tests.kubernetes.fakecluster import FakeCluster
+from tests.kubernetes.test_suites_on_fakes import ROOT, run_harness
+
+
+def _untouched(cluster: FakeCluster) -> None:
+    assert cluster.api.calls == []
+    assert cluster.talos_calls() == []
+    assert cluster.state()["bmc_calls"] == []
+
+
+def _yaml_documents(stdout: str) -> list[dict[str, object]]:
+    section = stdout.split("objects, in the order they would be created", 1)[1]
+    section = section.split("faults, in order", 1)[0]
+    body = "\n".join(line for line in section.splitlines()[1:] if not line.startswith(("#", "=", "-" * 5)))
+    return [doc for doc in yaml.safe_load_all(body) if doc]
+
+
+def test_suite_dry_run_plans_and_sends_nothing(cluster: FakeCluster) -> None:
+    done = run_harness(cluster, "--dry-run", "suites/controlplane", "-q")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    _untouched(cluster)
+    assert "nothing was sent to the cluster" in done.stdout
+    assert " planned" in done.stdout and " passed" not in done.stdout
+    documents = _yaml_documents(done.stdout)
+    namespace = documents[0]
+    assert namespace["kind"] == "Namespace"
+    labels = namespace["metadata"]["labels"]  # type: ignore[index]
+    assert labels[manifests.MANAGED_BY_LABEL] == manifests.MANAGED_BY
+    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert any(d["kind"] == "ConfigMap" for d in documents)
+    assert "INVALID" not in done.stdout and "schema: valid" in done.stdout
+    assert f"delete Namespace {namespace['metadata']['name']}" in done.stdout  # type: ignore[index]
+    # Nothing ran, so nothing is recorded: no run file, no report.
+    assert not list((cluster.root / "runs").glob("run-*.json"))
+
+
+def test_scenario_dry_run_lists_guards_before_faults(cluster: FakeCluster) -> None:
+    done = run_harness(cluster, "--dry-run", "scenarios/vip-holder-power-loss.yaml", "-q")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    _untouched(cluster)
+    out = done.stdout
+    order = [
+        "guard: one scenario at a time",
+        "guard: steady state before — api.roundtrip",
+        "bind role controlplane.vip_holder",
+        "guard: quorum",
+        "method[0] power off the VIP holder",
+        "on kcp1: BMC power off slot 1",
+        "rollback[0] power_on",
+        "expect api.time_to_recovery_s",
+    ]
+    positions = [out.index(text) for text in order]
+    assert positions == sorted(positions), out[-4000:]
+
+
+def test_dry_run_is_refused_on_the_lab(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--dry-run", "--target", "lab", "suites/controlplane",
+         "-p", "no:cacheprovider", "--results-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "--dry-run is for the kubernetes target" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_plan_mode_refuses_reads_and_records_writes(k8s_target: KubernetesTarget) -> None:
+    sink = PlanSink()
+    k8s_target.start_plan(sink)
+    k8s_target.prepare()
+    with pytest.raises(PlanReadRefused):
+        k8s_target.nodes()
+    with pytest.raises(PlanReadRefused):
+        k8s_target.controlplane.vip_holder()
+    k8s_target.release()
+    assert [w.sentence().split(" (")[0] for w in sink.writes] == [
+        f"create Namespace {k8s_target.namespace}",
+        f"delete Namespace {k8s_target.namespace}",
+    ]
+
+
+def test_a_broken_manifest_is_flagged() -> None:
+    broken = manifests.configmap("cm", run_id="20250101T000000Z-abc123", data={})
+    broken["spec"] = {"oops": True}
+    assert validation_problems(broken)
+    assert validation_problems(manifests.namespace("20250101T000000Z-abc123")) == []
+
+
+def test_a_plan_that_breaks_quorum_says_it_would_be_refused(k8s_target: KubernetesTarget) -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "vip-holder-power-loss.yaml")
+    two_down = scenario.model_copy(update={"method": [
+        scenario.method[0].model_copy(update={"target": None, "node": "kcp1"}),
+        scenario.method[0].model_copy(update={"target": None, "node": "kcp2"}),
+    ]})
+    plan = plan_scenario(two_down, profile=k8s_target.profile, source="x.yaml",
+                         lock_path=ROOT / "x.lock", describe_fault=k8s_target.plan_fault)
+    assert plan.refused is not None and "quorum" in plan.refused

@@ -1,0 +1,64 @@
+"""`suites/network` runs unchanged with `--target kubernetes` against the fake API (what the fake
+network decides is documented in `fakenet.py`), creates exactly the objects it should, removes
+them all, and fails when the fake network misbehaves (no enforcement, one backend)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.kubernetes.fakecluster import FakeCluster
+from tests.kubernetes.fakenet import FakeNetwork
+from tests.kubernetes.test_network_on_fake_api import CLUSTER_POOL, fake_profile
+from tests.kubernetes.test_suites_on_fakes import run_harness
+
+PODS = 9
+PORTS = 2
+CASES = 12
+
+
+@pytest.fixture
+def fakenet(cluster: FakeCluster) -> Iterator[FakeNetwork]:
+    found = FakeNetwork(cluster.api, cluster_pool=CLUSTER_POOL).install()
+    cluster.profile_path = fake_profile(cluster)
+    yield found
+    found.close()
+
+
+def created(cluster: FakeCluster, kind: str) -> list[str]:
+    return [c.path for c in cluster.api.calls if c.method == "POST" and c.path.endswith(kind)]
+
+
+def test_network_suites_pass_on_the_fakes_and_clean_up(cluster: FakeCluster, fakenet: FakeNetwork) -> None:
+    done = run_harness(cluster, "suites/network", "-q", "-p", "no:randomly", timeout_s=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert f"{12 + 4 + 4 + CASES} passed" in done.stdout, done.stdout[-1500:]
+    namespaces = sorted({p.rsplit("/", 2)[-2] for p in created(cluster, "/pods")})
+    run = namespaces[0]
+    assert namespaces == [run, f"{run}-lb-web", f"{run}-throughput", f"{run}-x", f"{run}-y", f"{run}-z"]
+    assert len(created(cluster, "/jobs")) == 12 + 4  # one iperf3 client per pair
+    assert created(cluster, "/ciliumclusterwidenetworkpolicies") == [
+        "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies"]
+    # Every source probed every other pod on both ports, once per case.
+    assert len(fakenet.probes) == CASES * PODS * (PODS - 1) * PORTS
+    assert cluster.api.names("v1", "namespaces") == []
+    assert cluster.api.names("cilium.io/v2", "ciliumclusterwidenetworkpolicies") == []
+
+
+def test_policy_checks_fail_when_the_cluster_enforces_nothing(cluster: FakeCluster,
+                                                              fakenet: FakeNetwork) -> None:
+    fakenet.allow = lambda source, address, port, protocol: True
+    done = run_harness(cluster, "suites/network/test_policies.py", "-q", "-k", "default-deny or no-policies")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "1 failed, 1 passed" in done.stdout
+    assert "expected denied, observed allowed" in done.stdout or "denied" in done.stdout
+    assert cluster.api.names("v1", "namespaces") == []
+
+
+def test_lb_checks_fail_when_one_backend_takes_everything(cluster: FakeCluster,
+                                                          fakenet: FakeNetwork) -> None:
+    fakenet.single_backend = True
+    done = run_harness(cluster, "suites/network/test_loadbalancer.py", "-q")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "got no traffic" in done.stdout and "1 failed, 3 passed" in done.stdout

@@ -1,0 +1,138 @@
+"""KubernetesTarget against the fake cluster: namespace lifecycle, control plane, faults,
+asserting the exact API calls and talosctl commands issued."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.profile import load_profile
+from harness.targets.kubernetes import KubernetesTarget
+from tests.kubernetes.conftest import FAST
+from tests.kubernetes.fakecluster import NODES, FakeCluster
+
+NS = "harness-20250101t000000z-abc123"
+
+
+def test_prepare_creates_labelled_namespace_and_release_deletes_it(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    k8s_target.prepare()
+    ns = cluster.api.get("v1", "namespaces", NS)
+    assert ns is not None
+    assert ns["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "cluster-harness",
+        "harness/run-id": "20250101T000000Z-abc123",
+        "pod-security.kubernetes.io/enforce": "privileged",
+        "pod-security.kubernetes.io/audit": "privileged",
+        "pod-security.kubernetes.io/warn": "privileged",
+    }
+    k8s_target.release()
+    assert cluster.api.writes() == ["POST /api/v1/namespaces", f"DELETE /api/v1/namespaces/{NS}"]
+    assert cluster.api.get("v1", "namespaces", NS) is None
+
+
+def test_unreachable_api_is_one_sentence_fast(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    cluster.api.inject("GET", "/version", 0, times=5)
+    with pytest.raises(
+        HarnessError, match=r"^the Kubernetes API at http://127\.0\.0\.10:\d+ is unreachable"
+    ):
+        k8s_target.prepare()
+    assert cluster.api.writes() == []
+
+
+def test_missing_kubeconfig_fails_on_prepare(cluster: FakeCluster) -> None:
+    cluster.kubeconfig.unlink()
+    target = KubernetesTarget(load_profile(cluster.profile_path))  # constructing touches nothing
+    with pytest.raises(HarnessError, match=r"^no kubeconfig at"):
+        target.prepare()
+
+
+def test_members_leader_and_vip_holder_from_talosctl(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    members = k8s_target.controlplane.members()
+    assert [(m.node, m.healthy, m.is_leader) for m in members] == [
+        ("kcp1", True, True),
+        ("kcp2", True, False),
+        ("kcp3", True, False),
+    ]
+    assert k8s_target.controlplane.vip_holder() == "kcp1"
+    cp_ips = ",".join(NODES[n] for n in ("kcp1", "kcp2", "kcp3"))
+    assert cluster.talos_calls() == [
+        f"talosctl --nodes {cp_ips} etcd status",
+        f"talosctl --nodes {','.join(NODES.values())} get addresses -o json",
+    ]
+
+
+def test_roundtrip_goes_through_the_vip_and_cleans_up(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    k8s_target.prepare()
+    k8s_target.controlplane.roundtrip(timeout_s=1.0)
+    k8s_target.controlplane.roundtrip_direct("kcp2", timeout_s=1.0)
+    assert cluster.api.writes() == [
+        "POST /api/v1/namespaces",
+        f"POST /api/v1/namespaces/{NS}/configmaps",
+        f"DELETE /api/v1/namespaces/{NS}/configmaps/roundtrip-vip-0",
+        f"POST /api/v1/namespaces/{NS}/configmaps",
+        f"DELETE /api/v1/namespaces/{NS}/configmaps/roundtrip-kcp2-1",
+    ]
+    assert cluster.api.names("v1", "configmaps", NS) == []
+
+
+def test_killing_etcd_on_the_leader_moves_leadership_and_undo_restarts(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    undo = k8s_target.faults.kill("etcd", "kcp1")
+    members = {m.node: m for m in k8s_target.controlplane.members()}
+    assert not members["kcp1"].healthy and members["kcp2"].is_leader
+    undo()
+    undo()  # idempotent
+    assert [c for c in cluster.talos_calls() if "service" in c] == [
+        f"talosctl --nodes {NODES['kcp1']} service etcd stop",
+        f"talosctl --nodes {NODES['kcp1']} service etcd start",
+    ]
+    assert [e.kind for e in k8s_target.events.since(0)] == ["kill", "restart"]
+
+
+def test_power_off_through_the_bmc_and_back(k8s_target: KubernetesTarget, cluster: FakeCluster) -> None:
+    k8s_target.prepare()
+    undo = k8s_target.faults.power_off("kcp1")
+    assert k8s_target.controlplane.vip_holder() == "kcp2"
+    with pytest.raises(Exception, match="no answer"):
+        k8s_target.controlplane.roundtrip_direct("kcp1", timeout_s=0.5)
+    undo()
+    assert cluster.state()["bmc_calls"] == [
+        "opt=set&type=power&node1=0",
+        "opt=get&type=power",
+        "opt=set&type=power&node1=1",
+    ]
+    k8s_target.controlplane.roundtrip_direct("kcp1", timeout_s=0.5)
+
+
+def test_power_off_without_a_bmc_is_refused_before_anything(cluster: FakeCluster) -> None:
+    profile = load_profile(cluster.profile_path)
+    profile = profile.model_copy(
+        update={"kubernetes": profile.kubernetes.model_copy(update={"bmc": None})}
+    )
+    target = KubernetesTarget(profile)
+    target.with_settings(FAST)
+    with pytest.raises(Exception, match="no BMC in the profile"):
+        target.faults.power_off("kcp1")
+    assert cluster.talos_calls() == [] and cluster.state()["bmc_calls"] == []
+
+
+def test_nodes_and_roles_from_the_api(k8s_target: KubernetesTarget) -> None:
+    assert [(n.name, n.roles, n.ready) for n in k8s_target.nodes()] == [
+        ("kcp1", ("control-plane",), True),
+        ("kcp2", ("control-plane",), True),
+        ("kcp3", ("control-plane",), True),
+        ("kwk1", ("worker",), True),
+    ]
+
+
+def test_components_report_kubernetes_and_talos(k8s_target: KubernetesTarget) -> None:
+    assert k8s_target.components() == {"kubernetes": "v1.32.3", "talos": "v1.9.5"}

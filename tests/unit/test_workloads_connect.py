@@ -1,0 +1,63 @@
+"""Connect probes against local fake servers on 127.0.0.1 (no lab needed)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from harness.workloads.connect import ProbeSpec, probe_many
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[int, int, int]]:
+    """(listening TCP port, UDP echo port, a closed port)."""
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(16)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.settimeout(3)
+
+    def echo() -> None:
+        try:
+            data, peer = udp.recvfrom(512)
+            udp.sendto(data, peer)
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=echo, daemon=True)
+    thread.start()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    yield tcp.getsockname()[1], udp.getsockname()[1], closed_port
+    tcp.close()
+    udp.close()
+
+
+def test_open_refused_and_udp_echo(servers: tuple[int, int, int]) -> None:
+    tcp_port, udp_port, closed_port = servers
+    results = probe_many([ProbeSpec("127.0.0.1", tcp_port), ProbeSpec("127.0.0.1", closed_port),
+                          ProbeSpec("127.0.0.1", udp_port, "UDP")], timeout_s=1.0)
+    assert [r.outcome for r in results] == ["open", "refused", "open"]
+    assert [r.allowed for r in results] == [True, False, True]
+
+
+def test_silent_udp_port_is_denied_after_the_timeout(servers: tuple[int, int, int]) -> None:
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        [result] = probe_many([ProbeSpec("127.0.0.1", silent.getsockname()[1], "UDP")], timeout_s=0.3)
+    finally:
+        silent.close()
+    assert result.outcome == "timeout" and not result.allowed
+    assert result.seconds >= 0.3
+
+
+def test_probe_count_is_bounded() -> None:
+    with pytest.raises(ValueError, match="bound"):
+        probe_many([ProbeSpec("127.0.0.1", 1)] * 5000)
