@@ -19,6 +19,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where run files go (default: reports/runs under the rootdir)")
     group.addoption("--run-label", default=None, metavar="TEXT",
                     help="free-form label stored in the run file, e.g. 'after talos 1.9'")
+    group.addoption("--kubeconfig", default=None, metavar="PATH",
+                    help="kubernetes target: kubeconfig (default: profile, then $KUBECONFIG, ~/.kube/config)")
+    group.addoption("--kube-context", default=None, metavar="NAME",
+                    help="kubernetes target: kubeconfig context (default: profile, then the current one)")
+    group.addoption("--talosconfig", default=None, metavar="PATH",
+                    help="kubernetes target: talosconfig (default: profile, $TALOSCONFIG, ~/.talos/config)")
     group.addoption("--no-report", action="store_true", default=False,
                     help="don't rebuild the HTML report (reports/index.html) at the end of the run")
     group.addoption("--keep-lab", action="store_true", default=False,

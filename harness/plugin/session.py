@@ -14,7 +14,7 @@ import pytest
 from harness.errors import HarnessError, ProfileError
 from harness.plugin.items import OutcomeRecorder
 from harness.plugin.state import WORKER_RUN_ID, HarnessSession, harness_session, session_key
-from harness.profile import load_profile
+from harness.profile import Profile, load_profile
 from harness.results import RunMeta, merge_run, new_run_id, start_run, utc_now_iso
 
 DEFAULT_PROFILE = Path("profiles/lab.yaml")
@@ -59,6 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
         profile = load_profile(profile_path)
     except ProfileError as error:
         raise pytest.UsageError(str(error)) from None
+    profile = _with_credentials_from_options(config, profile)
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     runs_dir = _resolve(config, config.getoption("results_dir"), Path("reports/runs"))
     session = HarnessSession(
@@ -81,6 +82,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin(OUTCOME_RECORDER)
     if plugin is not None:
         config.pluginmanager.unregister(plugin)
+
+
+def _with_credentials_from_options(config: pytest.Config, profile: Profile) -> Profile:
+    """Command-line flags win over the profile's kubernetes section (environment comes last)."""
+    given = {field: value for field, value in (
+        ("kubeconfig", config.getoption("kubeconfig")),
+        ("context", config.getoption("kube_context")),
+        ("talosconfig", config.getoption("talosconfig")),
+    ) if value}
+    if not given:
+        return profile
+    paths = {k: Path(v) if k != "context" else v for k, v in given.items()}
+    return profile.model_copy(update={"kubernetes": profile.kubernetes.model_copy(update=paths)})
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -18,6 +18,9 @@ def test_options_appear_in_help(project: pytest.Pytester) -> None:
         "*--allow-disruption*",
         "*--results-dir=DIR*",
         "*--run-label=TEXT*",
+        "*--kubeconfig=PATH*",
+        "*--kube-context=NAME*",
+        "*--talosconfig=PATH*",
         "*--no-report*",
     ])
 
@@ -117,3 +120,16 @@ def test_broken():
     assert row["metric"] == "api.roundtrip.p50"
     assert row["tags"] == {"node": "cp1"}
     assert row["nodeid"].endswith("test_fast")
+
+
+def test_credential_flags_override_the_profile(project: pytest.Pytester) -> None:
+    project.makepyfile(**{"suites/test_creds": """
+def test_creds(profile):
+    assert str(profile.kubernetes.kubeconfig) == "/tmp/kc.yaml"
+    assert profile.kubernetes.context == "homelab-admin"
+    assert str(profile.kubernetes.talosconfig) == "/tmp/tc.yaml"
+"""})
+    result = project.runpytest_subprocess(*harness_args(
+        "--kubeconfig", "/tmp/kc.yaml", "--kube-context", "homelab-admin", "--talosconfig", "/tmp/tc.yaml",
+        "suites"))
+    result.assert_outcomes(passed=1)
