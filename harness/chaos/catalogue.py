@@ -41,7 +41,9 @@ def bind_roles(aims: Iterable[Aim], *, target: Target) -> dict[str, str]:
         if aim.target is None or aim.selector in bindings:
             continue
         excluded = {node for r in aim.excluding if (node := role(r)) is not None}
-        if aim.target == "controlplane.any_follower":
+        if aim.target == "storage.osd_node":
+            node = osd_node_that_may_stop(target, excluded=excluded)
+        elif aim.target == "controlplane.any_follower":
             followers = sorted(m.node for m in cp.members(CHECK_TIMEOUT_S)
                                if m.healthy and not m.is_leader and m.node not in excluded)
             node = followers[0] if followers else None
@@ -52,6 +54,24 @@ def bind_roles(aims: Iterable[Aim], *, target: Target) -> dict[str, str]:
             raise GuardError("roles", f"no node plays {aim.selector} right now")
         bindings[aim.selector] = node
     return bindings
+
+
+def osd_node_that_may_stop(target: Target, *, excluded: set[str]) -> str:
+    """A node whose OSDs Ceph lets stop (`ceph osd ok-to-stop`): workers first, never the VIP
+    holder (losing the control-plane VIP too would test two failovers at once).
+
+    This is the scenario's guard rail: when no candidate may stop, the run is refused.
+    """
+    storage = target.storage
+    workers = {n.name for n in target.profile.nodes if not n.is_controlplane}
+    vip_holder = target.controlplane.vip_holder()
+    candidates = sorted((n for n in storage.osd_nodes() if n not in excluded and n != vip_holder),
+                        key=lambda n: (n not in workers, n))
+    for node in candidates:
+        if storage.osd_ok_to_stop(node, CHECK_TIMEOUT_S * 5):
+            return node
+    raise GuardError("ok-to-stop", f"ceph osd ok-to-stop refuses every candidate OSD node "
+                                   f"({', '.join(candidates) or 'none'}): a PG would go inactive")
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,12 @@ def run_check(check: Check, *, target: Target) -> CheckResult:
             lb = target.network.standing_loadbalancer()
             backend = get_backend(lb.ip, lb.port, timeout_s=CHECK_TIMEOUT_S)
             return CheckResult(check.probe, check.tolerance, True, f"{lb.ip} answered by {backend}")
+        if check.probe is SteadyProbe.STORAGE_HEALTH_OK:
+            status = target.storage.health(CHECK_TIMEOUT_S * 5)
+            allowed = target.profile.expectations.allowed_ceph_warnings
+            ok = (status.health == "HEALTH_OK" or not status.warnings_except(allowed)) \
+                and status.all_pgs_active_clean
+            return CheckResult(check.probe, check.tolerance, ok, status.summary())
         if check.probe is SteadyProbe.VIP_ANSWERS:
             holder = cp.vip_holder()
             cp_nodes = {n.name for n in target.profile.controlplane_nodes()}
@@ -121,6 +147,15 @@ def observe_operation(observation: Observation, *, target: Target) -> Operation:
         if observation.probe is ObserveProbe.LB_ANNOUNCER:
             return announcer
         return lambda: get_backend(lb.ip, lb.port, timeout_s=timeout_s)
+    if observation.probe is ObserveProbe.STORAGE_HEALTH:
+        storage = target.storage
+
+        def health() -> str:
+            status = storage.health(timeout_s)
+            return status.health + (" degraded" if status.degraded else "")
+        return health
+    if observation.probe is ObserveProbe.RBD_WRITE:
+        raise TargetError(f"{observation.probe} is not sampled: the observer runs fio for it")
     if observation.probe is ObserveProbe.VIP_HOLDER:
         return holder
     if observation.probe is ObserveProbe.LEADER:

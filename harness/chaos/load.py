@@ -11,7 +11,7 @@ from pydantic_core import ErrorDetails
 
 from harness.chaos.errors import ScenarioError
 from harness.chaos.expressions import parse_expectation
-from harness.chaos.model import AVAILABILITY_METRICS, VALUE_METRICS, ObserveProbe, Scenario
+from harness.chaos.model import AVAILABILITY_METRICS, PROBE_METRICS, VALUE_METRICS, ObserveProbe, Scenario
 from harness.profile import Profile
 from harness.profile.load import format_location
 
@@ -72,8 +72,9 @@ def _metric_problem(metric: str, scenario: Scenario) -> str | None:
         known = ", ".join(sorted(scenario.observe)) or "nothing"
         return f"{metric!r} names no observation {name!r} (observe has: {known})"
     allowed: tuple[str, ...] = AVAILABILITY_METRICS
-    if observation.probe is not ObserveProbe.API_ROUNDTRIP:
+    if observation.probe not in (ObserveProbe.API_ROUNDTRIP, ObserveProbe.RBD_WRITE):
         allowed += VALUE_METRICS
+    allowed += PROBE_METRICS.get(str(observation.probe), ())
     if rest not in allowed:
         return f"unknown metric {rest!r} of {name} (known: {', '.join(allowed)})"
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.chaos.io_metrics import health_metrics, write_metrics
 from harness.chaos.model import ObserveProbe
 from harness.chaos.result import ObservationResult
 from harness.probes import Sample, summarize, value_changes
@@ -11,10 +12,11 @@ from harness.targets.base import Event
 
 
 def observation_result(name: str, probe: ObserveProbe, rate_hz: float, samples: Sequence[Sample],
-                       *, fault_at: float | None) -> ObservationResult:
-    changes = None if probe is ObserveProbe.API_ROUNDTRIP else value_changes(samples)
+                       *, fault_at: float | None, ended: float | None = None) -> ObservationResult:
+    plain = probe in (ObserveProbe.API_ROUNDTRIP, ObserveProbe.RBD_WRITE)
+    changes = None if plain else value_changes(samples)
     return ObservationResult(name, str(probe), rate_hz, tuple(samples),
-                             summarize(samples, fault_at=fault_at), changes)
+                             summarize(samples, fault_at=fault_at), changes, ended)
 
 
 def observation_metrics(result: ObservationResult) -> dict[str, float | None]:
@@ -52,7 +54,14 @@ def event_metrics(events: Sequence[Event], *, fault_at: float | None) -> dict[st
 def all_metrics(observations: Sequence[ObservationResult], events: Sequence[Event],
                 *, fault_at: float | None) -> dict[str, float | None]:
     metrics: dict[str, float | None] = {}
+    power_ons = [e.time for e in events if e.kind == "power-on" and fault_at and e.time >= fault_at]
+    power_on_at = min(power_ons) if power_ons else None
     for result in observations:
         metrics.update(observation_metrics(result))
+        if result.probe == ObserveProbe.RBD_WRITE:
+            metrics.update(write_metrics(result.name, result.samples, fault_at=fault_at,
+                                         power_on_at=power_on_at, ended=result.ended))
+        elif result.probe == ObserveProbe.STORAGE_HEALTH:
+            metrics.update(health_metrics(result.name, result.samples, power_on_at=power_on_at))
     metrics.update(event_metrics(events, fault_at=fault_at))
     return metrics

@@ -16,10 +16,15 @@ from harness.chaos.expressions import parse_expectation
 from harness.profile.model import NodeName
 
 ROLES = ("controlplane.vip_holder", "controlplane.etcd_leader", "controlplane.any_follower",
-         "network.lb_announcer")
+         "network.lb_announcer", "storage.osd_node")
 AVAILABILITY_METRICS = ("longest_unavailable_s", "availability_pct", "time_to_first_failure_s",
                         "time_to_recovery_s", "windows", "samples", "failed_samples", "recovered")
 VALUE_METRICS = ("changes",)  # only for probes that report a value (VIP holder, leader)
+PROBE_METRICS = {  # derived from storage timelines, see harness/chaos/io_metrics.py
+    "storage.rbd_write": ("completed", "mib", "longest_stall_s", "latency_p50_steady_ms",
+                          "latency_p99_ms", "latency_max_ms", "latency_spike", "continued_mib"),
+    "storage.health": ("degraded_samples", "ok_after_power_on_s"),
+}
 
 
 class Strict(BaseModel):
@@ -52,6 +57,8 @@ class SteadyProbe(StrEnum):
     """Exactly one member leads."""
     LB_ANSWERS = "network.lb_answers"
     """The scenario's load balancer answers a GET from the workstation."""
+    STORAGE_HEALTH_OK = "storage.health_ok"
+    """Ceph reports HEALTH_OK (or only the profile's allowed warnings) with every PG active+clean."""
 
 
 class ObserveProbe(StrEnum):
@@ -63,6 +70,11 @@ class ObserveProbe(StrEnum):
     """A GET through the scenario's load balancer; the value is the backend that answered."""
     LB_ANNOUNCER = "network.lb_announcer"
     """Ok while one node announces the LB IP; the value is that node."""
+    STORAGE_HEALTH = "storage.health"
+    """`ceph status` answered; the value is the health, with ` degraded` when PGs are degraded."""
+    RBD_WRITE = "storage.rbd_write"
+    """Not sampled: fio writes to a fresh RBD image for `duration_s` and logs every I/O (see
+    `harness.chaos.io_writer`); rate_hz, timeout_s and max_in_flight do not apply."""
 
 
 class Action(StrEnum):

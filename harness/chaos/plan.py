@@ -13,7 +13,7 @@ from pathlib import Path
 
 from harness.chaos.expressions import parse_expectation, profile_value
 from harness.chaos.guards import takes_member_down
-from harness.chaos.model import Action, Aim, FaultStep, Scenario
+from harness.chaos.model import Action, Aim, FaultStep, ObserveProbe, Scenario
 from harness.profile import Profile
 
 DescribeFault = Callable[[str, str, "str | None"], str]
@@ -47,6 +47,8 @@ def candidates(aim: Aim, profile: Profile) -> list[str]:
         return [aim.node]
     if aim.target == "network.lb_announcer":
         return [n.name for n in profile.nodes]
+    if aim.target == "storage.osd_node":  # workers first, as the run binds it
+        return [n.name for n in sorted(profile.nodes, key=lambda n: (n.is_controlplane, n.name))]
     return [n.name for n in profile.controlplane_nodes()]
 
 
@@ -86,7 +88,15 @@ def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_pat
         out.add(f"bind role {selector} to {_aim_text(aim, profile)}")
     quorum, refused = _quorum(scenario.method, profile)
     out.add(quorum)
+    if any(a.target == "storage.osd_node" for a in aims):
+        out.add("guard: ok-to-stop — storage.osd_node binds the first candidate (not the VIP holder) "
+                "whose OSDs `ceph osd ok-to-stop` lets go; refused when none may")
     for name, obs in scenario.observe.items():
+        if obs.probe is ObserveProbe.RBD_WRITE:
+            out.add(f"observe {name}: fio writes 4 MiB blocks to a fresh 1 GiB RBD image for "
+                    f"{obs.duration_s:g} s (rate-capped, every I/O logged), from {obs.lead_s:g} s "
+                    "before the method; the image is removed after the rollbacks")
+            continue
         samples = int(obs.rate_hz * obs.duration_s)
         out.add(f"observe {name}: {obs.probe} at {obs.rate_hz:g} Hz for {obs.duration_s:g} s "
                 f"(≤ {samples} samples, timeout {obs.timeout_s:g} s), from {obs.lead_s:g} s before "

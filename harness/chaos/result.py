@@ -24,6 +24,8 @@ class ObservationResult:
     availability: Availability
     changes: int | None = None
     """How often the reported value changed (VIP holder, leader); None for plain probes."""
+    ended: float | None = None
+    """When a background writer (`storage.rbd_write`) ended: I/O stuck until then was a stall."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,13 @@ MEASURED = {
     "time_to_recovery_s": ("s", False),
     "time_to_first_failure_s": ("s", False),
     "availability_pct": ("%", True),
+    "longest_stall_s": ("s", False),  # storage timelines (harness/chaos/io_metrics.py)
+    "latency_p50_steady_ms": ("ms", False),
+    "latency_p99_ms": ("ms", False),
+    "latency_max_ms": ("ms", False),
+    "latency_spike": ("x", False),
+    "continued_mib": ("MiB", True),
+    "ok_after_power_on_s": ("s", False),
 }
 
 

@@ -86,6 +86,7 @@ class _Run:
             finally:
                 self.observer.stop(fault_at=self.method.fault_at)
                 deferred = self._rollbacks()
+                self.observer.close()
         if deferred and status != "interrupted":
             status, error = "interrupted", f"{', '.join(deferred)} during rollbacks"
         result = self._result(started, status, error)

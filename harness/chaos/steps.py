@@ -6,9 +6,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from harness.chaos.catalogue import observe_operation
+from harness.chaos.io_writer import RbdWriter
 from harness.chaos.journal import Journal
 from harness.chaos.metrics import observation_result
-from harness.chaos.model import Action, FaultStep, Observation, RollbackAction, RollbackStep
+from harness.chaos.model import Action, FaultStep, Observation, ObserveProbe, RollbackAction, RollbackStep
 from harness.chaos.result import ObservationResult
 from harness.probes import Prober
 from harness.targets.base import Target, Undo
@@ -111,9 +112,12 @@ class Observer:
                  target: Target) -> None:
         self.observations = dict(observations)
         self.journal = journal
-        self.probers = {
-            name: Prober(observe_operation(obs, target=target), name=name, rate_hz=obs.rate_hz,
-                         max_duration_s=obs.duration_s, max_in_flight=obs.max_in_flight)
+        self.writers = {name: RbdWriter(obs, name=name, target=target)
+                        for name, obs in self.observations.items() if obs.probe is ObserveProbe.RBD_WRITE}
+        self.probers: dict[str, Prober | RbdWriter] = {
+            name: self.writers.get(name) or Prober(
+                observe_operation(obs, target=target), name=name, rate_hz=obs.rate_hz,
+                max_duration_s=obs.duration_s, max_in_flight=obs.max_in_flight)
             for name, obs in self.observations.items()
         }
         self.results: tuple[ObservationResult, ...] = ()
@@ -135,7 +139,8 @@ class Observer:
             obs = self.observations[name]
             with self.journal.step(f"observe: {name}") as note:
                 samples = prober.wait(obs.duration_s + obs.timeout_s + 5.0)
-                result = observation_result(name, obs.probe, obs.rate_hz, samples, fault_at=fault_at)
+                result = observation_result(name, obs.probe, obs.rate_hz, samples, fault_at=fault_at,
+                                            ended=self._ended(name))
                 a = result.availability
                 note.output = (f"{a.samples} samples, {len(a.windows)} windows, longest "
                                f"{a.longest_unavailable_s:.3f} s, availability "
@@ -149,5 +154,18 @@ class Observer:
             return
         self.results = tuple(
             observation_result(name, self.observations[name].probe, self.observations[name].rate_hz,
-                               prober.stop(), fault_at=fault_at)
+                               prober.stop(), fault_at=fault_at, ended=self._ended(name))
             for name, prober in self.probers.items() if prober.started_at is not None)
+
+    def _ended(self, name: str) -> float | None:
+        writer = self.writers.get(name)
+        return None if writer is None else writer.ended_at
+
+    def close(self) -> None:
+        """Release what observers made (a writer's image); after the rollbacks, never raises."""
+        for name, writer in self.writers.items():
+            try:
+                with self.journal.step(f"observe: clean up {name}"):
+                    writer.close()
+            except Exception:
+                continue  # journaled

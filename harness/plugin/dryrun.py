@@ -123,7 +123,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     dry = config.stash.get(dry_run_key, None)
     if dry is None:
         return
-    from harness.targets.kubernetes.plan import validation_problems
+    from harness.targets.kubernetes.plan import schema_verdict
 
     write = terminalreporter
     write.write_sep("=", f"dry run on {dry.target.id}: nothing was sent to the cluster")
@@ -132,9 +132,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for planned in dry.sink.writes:
         write.write_line(f"# {planned.sentence()}")
         if planned.manifest is not None:
-            problems = validation_problems(planned.manifest)
-            verdict = "valid (Kubernetes 1.32, strict)" if not problems else "INVALID: " + "; ".join(problems)
-            write.write_line(f"# schema: {verdict}")
+            write.write_line(f"# schema: {schema_verdict(planned.manifest)}")
             write.write_line(yaml.safe_dump(planned.manifest, sort_keys=False).rstrip())
             write.write_line("---")
     if dry.scenario_plans:

@@ -35,6 +35,10 @@ CATALOGUE: dict[str, DefectKind] = {
         DefectKind("osd-down", "the named node's Ceph OSD is stopped once the cluster stands", True),
         DefectKind("pool-size-2", "the RBD pool keeps 2 copies (min_size 1) instead of the profile's"),
         DefectKind("rgw-down", "the Ceph object gateway (S3) never starts"),
+        DefectKind("pool-min-size-3", "the RBD pool needs all 3 copies to serve (min_size = size): "
+                   "no OSD may stop"),
+        DefectKind("osd-slow-markdown", "OSD heartbeat grace of 120 s: a dead node's OSD is not "
+                   "marked down in time, I/O to its PGs stalls through the outage"),
         DefectKind("wrong-mtu", "the named node's interface runs MTU 1400, not the profile's", True),
     )
 }

@@ -93,6 +93,8 @@ class Images(Strict):
     iperf3: str = "docker.io/networkstatic/iperf3:latest"
     fio: str = "docker.io/xridge/fio:latest"
     debug: str = "docker.io/library/alpine:3.20"
+    s3bench: str = "docker.io/library/python:3.12-slim"
+    """Image with python3 for the S3 benchmark Job (it installs boto3 when missing)."""
 
 
 class Expectations(Strict):
@@ -112,6 +114,10 @@ class Expectations(Strict):
     min_storage_read_fraction: float = Field(default=0.9, gt=0, le=1)
     min_storage_write_fraction: float = Field(default=0.8, gt=0, le=1)
     allowed_ceph_warnings: list[str] = Field(default_factory=list)
+    storage_io_stall_on_osd_loss_max_s: float = Field(default=32.0, gt=0)
+    """Longest write stall when an OSD's node loses power (Ceph's 20 s heartbeat grace + peering)."""
+    storage_health_ok_after_power_on_max_s: float = Field(default=65.0, gt=0)
+    """Time from the node's power-on back to HEALTH_OK."""
 
 
 class LabSettings(Strict):

@@ -12,8 +12,9 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+from harness.targets.base import TargetError
 from harness.workloads.ceph_status import CephStatus
-from harness.workloads.fio import FioJob, FioResult
+from harness.workloads.fio import FioJob, FioResult, IoCompletion
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
 
 
@@ -49,6 +50,22 @@ class StorageClient:
 
     node: str | None
     colocated_with_osd: bool
+
+
+class FioRun(ABC):
+    """fio running in the background (a chaos scenario's writer): bounded by its job's runtime."""
+
+    @abstractmethod
+    def finish(self, timeout_s: float) -> FioResult:
+        """Wait for fio to end (stopping it when overdue) and parse its report."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """End fio now (it still writes its logs); safe to call twice."""
+
+    @abstractmethod
+    def completions(self) -> tuple[IoCompletion, ...]:
+        """Every I/O that completed, from the job's latency log (empty before fio ended)."""
 
 
 class Storage(ABC):
@@ -90,3 +107,6 @@ class Storage(ABC):
     def run_s3bench(self, bucket: Bucket, spec: S3BenchSpec) -> S3BenchResult:
         """PUT then GET objects into the bucket from the client; cleans its objects."""
 
+    def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
+        """Start one fio job in the background; targets without it refuse in one sentence."""
+        raise TargetError(f"this target cannot run fio in the background (job {job.name})")

@@ -32,6 +32,10 @@ class FioJob:
     time_based: bool = False
     """Loop over `size` until `runtime_s` (reads, random I/O); off: one pass, at most `runtime_s`."""
     ramp_s: int = 0
+    rate_mib_s: int | None = None
+    """Cap the bandwidth (a background writer in a chaos scenario must leave the machine room)."""
+    latency_log: str | None = None
+    """Path prefix: fio then logs every I/O's completion (epoch ms) and latency to `<prefix>_lat.log`."""
 
     @property
     def is_write(self) -> bool:
@@ -54,7 +58,41 @@ def rbd_argv(job: FioJob, *, pool: str, image: str, client_id: str = "admin") ->
         argv.append("--time_based")
     if job.ramp_s:
         argv.append(f"--ramp_time={job.ramp_s}")
+    if job.rate_mib_s:
+        argv.append(f"--rate={job.rate_mib_s}m")
+    if job.latency_log:  # one line per I/O (log_avg_msec=0), stamped with the Unix epoch
+        argv += [f"--write_lat_log={job.latency_log}", "--log_avg_msec=0", "--per_job_logs=0",
+                 "--log_unix_epoch=1"]
     return argv
+
+
+@dataclass(frozen=True)
+class IoCompletion:
+    """One I/O from fio's latency log."""
+
+    time: float
+    """When it completed, seconds since the epoch (comparable with `Event.time`)."""
+    latency_s: float
+    """Submission to completion."""
+    size: int
+
+
+def latency_log_path(prefix: str) -> str:
+    return f"{prefix}_lat.log"
+
+
+def parse_latency_log(text: str) -> tuple[IoCompletion, ...]:
+    """`time_ms, latency_ns, direction, block_size, offset` per line (fio 3.x, log_unix_epoch)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = [f.strip() for f in line.split(",")]
+        try:
+            found.append(IoCompletion(int(fields[0]) / 1000, int(fields[1]) / 1e9, int(fields[3])))
+        except (IndexError, ValueError):
+            raise FioOutputError(f"latency log line {number} is not fio's format: {line[:80]!r}") from None
+    return tuple(sorted(found, key=lambda c: c.time))
 
 
 @dataclass(frozen=True)

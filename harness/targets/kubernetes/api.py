@@ -9,6 +9,7 @@ on the client's model classes.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
@@ -404,3 +405,75 @@ class KubeAPI:
 
         return dict(self._call(f"exec in pod {namespace}/{name}", run, timeout_s=timeout_s,
                                attempts=attempts))
+
+    # -- storage: PVCs, Secrets, namespaced custom objects (used by storage.py) ----------------
+    def create_pvc(self, namespace: str, body: Obj) -> Obj:
+        return dict(
+            self._call(
+                f"create persistentvolumeclaim {namespace}/{body['metadata']['name']}",
+                self.core.create_namespaced_persistent_volume_claim,
+                namespace,
+                body,
+            )
+        )
+
+    def read_pvc(self, namespace: str, name: str) -> Obj:
+        return dict(
+            self._call(
+                f"read persistentvolumeclaim {namespace}/{name}",
+                self.core.read_namespaced_persistent_volume_claim,
+                name,
+                namespace,
+            )
+        )
+
+    def delete_pvc(self, namespace: str, name: str) -> None:
+        with contextlib.suppress(APINotFound):
+            self._call(
+                f"delete persistentvolumeclaim {namespace}/{name}",
+                self.core.delete_namespaced_persistent_volume_claim,
+                name,
+                namespace,
+            )
+
+    def read_secret(self, namespace: str, name: str) -> Obj:
+        """The Secret as the API returns it (values base64): callers must never log its data."""
+
+        # Raw bytes: with preloaded content the client logs every response body at DEBUG,
+        # which would put the Secret's values into any debug log.
+        def read(*, _request_timeout: Any) -> Obj:
+            answer = self.core.read_namespaced_secret(
+                name, namespace, _preload_content=False, _request_timeout=_request_timeout
+            )
+            return dict(json.loads(bytes(answer.data)))
+
+        return dict(self._call(f"read secret {namespace}/{name}", read))
+
+    def read_namespaced_object(
+        self, *, group: str, version: str, plural: str, namespace: str, name: str
+    ) -> Obj:
+        return dict(
+            self._call(
+                f"read {plural}.{group} {namespace}/{name}",
+                self.custom.get_namespaced_custom_object,
+                group,
+                version,
+                namespace,
+                plural,
+                name,
+            )
+        )
+
+    def list_namespaced_objects(
+        self, *, group: str, version: str, plural: str, namespace: str, label_selector: str = ""
+    ) -> list[Obj]:
+        found = self._call(
+            f"list {plural}.{group} in {namespace}",
+            self.custom.list_namespaced_custom_object,
+            group,
+            version,
+            namespace,
+            plural,
+            label_selector=label_selector,
+        )
+        return list(found["items"])

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubernetes import client as k8s
 
@@ -35,6 +35,9 @@ from harness.targets.kubernetes.plan import (
 from harness.targets.kubernetes.settings import ClientSettings, WaitSettings
 from harness.targets.kubernetes.talos import Talos, talosconfig_path
 from harness.targets.kubernetes.workloads import Workloads
+
+if TYPE_CHECKING:
+    from harness.targets.kubernetes.storage import KubernetesStorage
 
 log = logging.getLogger("harness.kubernetes")
 
@@ -127,6 +130,13 @@ class KubernetesTarget(Target):
                 body = node_debug_pod(node.name, run_id=self.run_id)
                 planned.append(PlannedWrite("create", "Pod", body["metadata"]["name"],
                                             self.namespace, body, f"node facts of {node.name}"))
+        if "storage" in areas:
+            from harness.targets.kubernetes.storage import plan_objects
+
+            for body, purpose in plan_objects(self.profile, run_id=self.run_id):
+                meta = body["metadata"]
+                planned.append(PlannedWrite("create", body["kind"], meta["name"], self.namespace,
+                                            body, purpose))
         return planned
 
     def host(self, node: str) -> Any:
@@ -253,6 +263,17 @@ class KubernetesTarget(Target):
             self._network = KubernetesNetwork(api=lambda: self.api, workloads=self.workloads,
                                               profile=self.profile, run_id=lambda: self.run_id)
         return self._network
+
+    @property
+    def storage(self) -> KubernetesStorage:
+        if "_storage" not in self.__dict__:
+            from harness.targets.kubernetes.storage import KubernetesStorage
+
+            self.__dict__["_storage"] = KubernetesStorage(
+                api=lambda: self.api, workloads=self.workloads, profile=self.profile,
+                run_id=lambda: self.run_id, namespace=lambda: self.namespace)
+        storage: KubernetesStorage = self.__dict__["_storage"]
+        return storage
 
     def components(self) -> dict[str, str]:
         found: dict[str, str] = {}

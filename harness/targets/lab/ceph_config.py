@@ -45,6 +45,8 @@ class CephPlan:
     osd_down: str | None = None
     """Defect `osd-down:<node>`: that node's OSD is stopped once the cluster stands."""
     rgw_down: bool = False
+    heartbeat_grace_s: int | None = None
+    """Defect `osd-slow-markdown`: peers wait this long before reporting a silent OSD down."""
 
     @property
     def dir(self) -> Path:
@@ -118,8 +120,10 @@ def make_ceph_plan(lab: LabPlan) -> CephPlan:
     return CephPlan(lab=lab, nodes=lab.nodes, mons=cps[:3], mgr=cps[0],
                     rgw=(workers or list(lab.nodes))[-1], client=client_node(lab),
                     size=size, min_size=min_size,
-                    rbd_size=2 if small else size, rbd_min_size=1 if small else min_size,
-                    osd_down=osd_down, rgw_down="rgw-down" in kinds)
+                    rbd_size=2 if small else size,
+                    rbd_min_size=1 if small else size if "pool-min-size-3" in kinds else min_size,
+                    osd_down=osd_down, rgw_down="rgw-down" in kinds,
+                    heartbeat_grace_s=120 if "osd-slow-markdown" in kinds else None)
 
 
 def mon_addrv(node: LabNode) -> str:
@@ -152,6 +156,7 @@ mon_allow_pool_delete = true
 mon_data_avail_warn = 1
 mon_data_avail_crit = 0
 ms_bind_ipv6 = false
+{f"osd_heartbeat_grace = {plan.heartbeat_grace_s}" if plan.heartbeat_grace_s else ""}
 
 [mon]
 mon_data = {d}/mon.$id

@@ -14,14 +14,24 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from harness.targets.base import TargetError
 from harness.targets.lab.ceph import CephCluster, run
 from harness.targets.lab.ceph_config import RBD_POOL, CephPlan, cli
-from harness.targets.storage import BlockVolume, Bucket, Storage, StorageClient
+from harness.targets.storage import BlockVolume, Bucket, FioRun, Storage, StorageClient
 from harness.workloads import s3bench
 from harness.workloads.ceph_status import CephStatus, parse_ok_to_stop, parse_pools
-from harness.workloads.fio import FioJob, FioResult, parse_fio, rbd_argv
+from harness.workloads.fio import (
+    FioJob,
+    FioOutputError,
+    FioResult,
+    IoCompletion,
+    latency_log_path,
+    parse_fio,
+    parse_latency_log,
+    rbd_argv,
+)
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
 
 
@@ -89,6 +99,12 @@ class LabStorage(Storage):
             raise TargetError(f"fio {job.name} failed: {done.stderr.strip()[-300:]}")
         return parse_fio(done.stdout)
 
+    def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
+        argv = ["ip", "netns", "exec", self._netns(volume.client_node),
+                *rbd_argv(job, pool=volume.pool, image=volume.image, client_id=volume.client_id)]
+        return LabFioRun(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True, env=_clean_env(CEPH_CONF=volume.ceph_conf)), job)
+
     def _keys(self) -> tuple[str, str]:
         try:
             keys = json.loads(self.plan.s3_keys_path.read_text())
@@ -136,3 +152,37 @@ class LabStorage(Storage):
         if done.returncode != 0:
             raise TargetError(f"the S3 benchmark failed: {done.stderr.strip()[-300:]}")
         return S3BenchResult.from_json(done.stdout)
+
+
+class LabFioRun(FioRun):
+    """fio started by us (its PID is ours): stopped with SIGTERM, after which fio still reports."""
+
+    def __init__(self, process: subprocess.Popen[str], job: FioJob) -> None:
+        self.process, self.job = process, job
+
+    def finish(self, timeout_s: float) -> FioResult:
+        try:
+            out, err = self.process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            out, err = self.process.communicate(timeout=10)
+        if self.process.returncode != 0:
+            raise TargetError(f"fio {self.job.name} failed: {err.strip()[-300:]}")
+        return parse_fio(out)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def completions(self) -> tuple[IoCompletion, ...]:
+        if self.job.latency_log is None or self.process.poll() is None:
+            return ()
+        try:
+            return parse_latency_log(Path(latency_log_path(self.job.latency_log)).read_text())
+        except (OSError, FioOutputError):
+            return ()

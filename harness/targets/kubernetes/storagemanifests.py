@@ -1,0 +1,125 @@
+"""The objects the storage capability creates on a Rook cluster, as plain dicts (validated in
+tests: core kinds with kubernetes-validate, the ObjectBucketClaim against Rook's CRD).
+
+Block I/O: a PVC with `volumeMode: Block` on the profile's RBD StorageClass, handed to a fio Job
+as a raw device (`volumeDevices`): fio's `libaio` engine on the device, never the `rbd` engine (a
+pod has no Ceph keyring; the kernel RBD client of the node does the I/O). Object I/O: an
+ObjectBucketClaim; its Secret holds the keys, which reach the benchmark Job only through
+`secretKeyRef`, so no manifest, plan or run file ever contains them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from harness.targets.kubernetes import manifests
+from harness.workloads import s3bench
+from harness.workloads.fio import FioJob
+from harness.workloads.s3bench import S3BenchSpec
+
+Obj = manifests.Obj
+OBC_GROUP = "objectbucket.io"
+OBC_VERSION = "v1alpha1"
+OBC_PLURAL = "objectbucketclaims"
+ROOK_GROUP = "ceph.rook.io"
+ROOK_VERSION = "v1"
+DEVICE_PATH = "/dev/harness-rbd"
+"""Where the PVC's block device appears inside the fio container."""
+TOOLBOX_SELECTOR = "app=rook-ceph-tools"
+OSD_SELECTOR = "app=rook-ceph-osd"
+RGW_SELECTOR = "app=rook-ceph-rgw"
+OSD_ID_LABEL = "ceph-osd-id"
+S3BENCH_IMAGE = "docker.io/library/python:3.12-slim"  # the profile's default (images.s3bench)
+"""Multi-arch; boto3 is installed at start when the image lacks it (use an image that has it)."""
+S3BENCH_MOUNT = "/bench"
+S3BENCH_SCRIPT = (
+    'python3 -c "import boto3" 2>/dev/null || pip install --quiet --no-cache-dir "boto3<2" >&2; '
+    f'exec python3 {S3BENCH_MOUNT}/s3bench.py "$1"'
+)
+SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+"""Keys of the OBC's Secret, in the order of `s3bench.KEY_ENV`."""
+
+
+def pvc(name: str, *, run_id: str, storage_class: str, size_gib: float) -> Obj:
+    """An RBD volume as a raw block device (RWO: one node at a time)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "labels": manifests.labels(run_id, "block-volume")},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "volumeMode": "Block",
+            "storageClassName": storage_class,
+            "resources": {"requests": {"storage": f"{max(1, math.ceil(size_gib * 1024))}Mi"}},
+        },
+    }
+
+
+def fio_argv(job: FioJob, *, device: str = DEVICE_PATH) -> list[str]:
+    """fio on the raw device with libaio and O_DIRECT; the same bounds as the lab's `rbd_argv`."""
+    argv = ["fio", "--output-format=json", f"--name={job.name}", "--ioengine=libaio",
+            f"--filename={device}", f"--rw={job.rw}", f"--bs={job.block_size}",
+            f"--iodepth={job.iodepth}", f"--size={job.size}", f"--runtime={job.runtime_s}",
+            "--invalidate=0", "--direct=1"]
+    if job.time_based:
+        argv.append("--time_based")
+    if job.ramp_s:
+        argv.append(f"--ramp_time={job.ramp_s}")
+    if job.rate_mib_s:
+        argv.append(f"--rate={job.rate_mib_s}m")
+    return argv
+
+
+def fio_deadline_s(job: FioJob) -> int:
+    """The Job's own bound: the run, plus time to pull the image and attach the volume."""
+    return job.runtime_s + job.ramp_s + 180
+
+
+def fio_job(name: str, *, run_id: str, image: str, node: str, claim: str, job: FioJob) -> Obj:
+    body = manifests.job(name, run_id=run_id, image=image, command=fio_argv(job), node=node,
+                         deadline_s=fio_deadline_s(job), role="fio")
+    spec = body["spec"]["template"]["spec"]
+    spec["containers"][0]["volumeDevices"] = [{"name": "data", "devicePath": DEVICE_PATH}]
+    spec["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]
+    return body
+
+
+def bucket_claim(name: str, *, run_id: str, storage_class: str) -> Obj:
+    """An ObjectBucketClaim: Rook makes a bucket (generated name), a Secret and a ConfigMap `name`."""
+    return {
+        "apiVersion": f"{OBC_GROUP}/{OBC_VERSION}",
+        "kind": "ObjectBucketClaim",
+        "metadata": {"name": name, "labels": manifests.labels(run_id, "bucket")},
+        "spec": {"generateBucketName": name, "storageClassName": storage_class},
+    }
+
+
+def s3bench_configmap(name: str, *, run_id: str) -> Obj:
+    """The benchmark's own source (stdlib + boto3 only), mounted into the Job."""
+    source = Path(s3bench.__file__).read_text()
+    return manifests.configmap(name, run_id=run_id, data={"s3bench.py": source}, role="s3bench")
+
+
+def s3bench_job(name: str, *, run_id: str, image: str, node: str, spec: S3BenchSpec,
+                secret: str, script_configmap: str) -> Obj:
+    payload = json.dumps({**spec.__dict__, "object_sizes": list(spec.object_sizes)})
+    deadline = int(2 * spec.max_s * len(spec.object_sizes)) + 180
+    body = manifests.job(name, run_id=run_id, image=image,
+                         command=["sh", "-c", S3BENCH_SCRIPT, "s3bench", payload], node=node,
+                         deadline_s=deadline, role="s3bench")
+    container = body["spec"]["template"]["spec"]["containers"][0]
+    container["env"] = [
+        {"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for env, key in zip(s3bench.KEY_ENV, SECRET_KEYS, strict=True)
+    ] + [{"name": "NO_PROXY", "value": "*"}, {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"}]
+    container["volumeMounts"] = [{"name": "bench", "mountPath": S3BENCH_MOUNT, "readOnly": True}]
+    body["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "bench", "configMap": {"name": script_configmap}}]
+    return body
+
+
+def ceph_command(*args: str) -> list[str]:
+    """A `ceph` command for the toolbox, JSON out (the exec's timeout bounds it)."""
+    return ["ceph", *args, "-f", "json"]

@@ -1,0 +1,126 @@
+"""Every object the storage capability sends to a cluster is schema-valid: core kinds with
+kubernetes-validate (strict, 1.32), the ObjectBucketClaim against Rook's CRD (v1.20.6), and the
+CephCluster the fake reads back too; broken ones are caught. Block I/O is libaio on a raw device."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+
+from harness.profile import load_profile
+from harness.targets.kubernetes import storagemanifests as sm
+from harness.targets.kubernetes.storage import plan_objects
+from harness.workloads.fio import RAND_READ_4K, SEQ_READ_4M, SEQ_WRITE_4M
+from harness.workloads.s3bench import S3BenchSpec
+from tests.kubernetes.fakeapi import FakeKubernetes
+from tests.kubernetes.fakestorage import DEGRADED, FakeStorage
+from tests.kubernetes.rook_schema import validate_rook
+from tests.shared_files import REFERENCE
+
+RUN = "20250101T000000Z-abc123"
+SPEC = S3BenchSpec(endpoint="http://rgw.rook-ceph.svc:80", bucket="bucket-1-0a1b", object_sizes=(4 << 20,))
+
+
+def core_objects() -> dict[str, dict[str, Any]]:
+    return {
+        "pvc": sm.pvc("rbd-1", run_id=RUN, storage_class="ceph-block", size_gib=2),
+        "fio-write": sm.fio_job("fio-1", run_id=RUN, image="fio", node="kwk1", claim="rbd-1",
+                                job=SEQ_WRITE_4M),
+        "fio-read": sm.fio_job("fio-2", run_id=RUN, image="fio", node="kwk1", claim="rbd-1",
+                               job=SEQ_READ_4M),
+        "s3bench-script": sm.s3bench_configmap("s3bench-script-1", run_id=RUN),
+        "s3bench-job": sm.s3bench_job("s3bench-2", run_id=RUN, image=sm.S3BENCH_IMAGE, node="kwk1",
+                                      spec=SPEC, secret="bucket-1", script_configmap="s3bench-script-1"),
+    }
+
+
+@pytest.mark.parametrize("name", list(core_objects()))
+def test_core_objects_are_valid(name: str) -> None:
+    kubernetes_validate.validate(core_objects()[name], "1.32", strict=True)
+
+
+def test_the_bucket_claim_is_valid_against_rooks_crd() -> None:
+    claim = sm.bucket_claim("bucket-1", run_id=RUN, storage_class="ceph-bucket")
+    validate_rook(claim)
+    assert claim["spec"] == {"generateBucketName": "bucket-1", "storageClassName": "ceph-bucket"}
+
+
+def test_a_misspelt_bucket_claim_is_caught() -> None:
+    claim = sm.bucket_claim("bucket-1", run_id=RUN, storage_class="ceph-bucket")
+    broken = copy.deepcopy(claim)
+    broken["spec"]["storageClass"] = broken["spec"].pop("storageClassName")
+    with pytest.raises(jsonschema.ValidationError):
+        validate_rook(broken)
+    with pytest.raises(KeyError):
+        validate_rook({**claim, "apiVersion": "objectbucket.io/v1"})
+
+
+@pytest.mark.parametrize("status", ["healthy", "degraded"])
+def test_the_cephcluster_the_fake_serves_is_valid(status: str) -> None:
+    fake = FakeStorage(FakeKubernetes(), nodes=["a"])
+    if status == "degraded":
+        fake.status_file = DEGRADED
+    cluster = fake.ceph_cluster()
+    validate_rook(cluster)
+    assert bool(cluster["status"]["ceph"]["details"]) == (status == "degraded")
+
+
+def test_a_wrong_cephcluster_status_is_caught() -> None:
+    cluster = FakeStorage(FakeKubernetes(), nodes=["a"], status_file=DEGRADED).ceph_cluster()
+    for detail in cluster["status"]["ceph"]["details"].values():
+        del detail["severity"]  # Rook requires message and severity
+    with pytest.raises(jsonschema.ValidationError):
+        validate_rook(cluster)
+
+
+def test_rooks_own_examples_pass_the_same_validator() -> None:
+    import yaml
+
+    for name in ("object-bucket-claim-delete.yaml", "cluster-test.yaml"):
+        for document in yaml.safe_load_all((REFERENCE / "rook" / "examples" / name).read_text()):
+            if document["kind"] in ("ObjectBucketClaim", "CephCluster"):
+                if document["spec"].get("additionalConfig", "") is None:
+                    del document["spec"]["additionalConfig"]  # nullable: the API server accepts null
+                validate_rook(document)
+
+
+def test_block_volume_is_a_raw_device_read_by_libaio() -> None:
+    objects = core_objects()
+    assert objects["pvc"]["spec"]["volumeMode"] == "Block"
+    assert objects["pvc"]["spec"]["resources"]["requests"]["storage"] == "2048Mi"
+    spec = objects["fio-read"]["spec"]["template"]["spec"]
+    assert spec["nodeName"] == "kwk1"
+    assert spec["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "rbd-1"}}]
+    assert spec["containers"][0]["volumeDevices"] == [{"name": "data", "devicePath": sm.DEVICE_PATH}]
+    argv = spec["containers"][0]["command"]
+    assert argv[:4] == ["fio", "--output-format=json", "--name=seq-read-4m", "--ioengine=libaio"]
+    assert f"--filename={sm.DEVICE_PATH}" in argv and "--direct=1" in argv and "--time_based" in argv
+    random = sm.fio_argv(RAND_READ_4K)
+    assert "--ioengine=rbd" not in random and "--ioengine=libaio" in random
+    assert objects["fio-write"]["spec"]["activeDeadlineSeconds"] == SEQ_WRITE_4M.runtime_s + 180
+
+
+def test_the_s3_job_gets_its_keys_only_by_reference() -> None:
+    job = core_objects()["s3bench-job"]
+    env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e["name"] for e in env[:2]] == ["HARNESS_S3_ACCESS_KEY", "HARNESS_S3_SECRET_KEY"]
+    assert [e["valueFrom"]["secretKeyRef"] for e in env[:2]] == [
+        {"name": "bucket-1", "key": "AWS_ACCESS_KEY_ID"},
+        {"name": "bucket-1", "key": "AWS_SECRET_ACCESS_KEY"}]
+    assert all("value" not in e for e in env[:2])
+
+
+def test_the_dry_run_plan_holds_one_of_each_and_all_are_valid(tmp_path: Any) -> None:
+    profile = load_profile("profiles/homelab.example.yaml")
+    planned = plan_objects(profile, run_id=RUN)
+    assert [body["kind"] for body, _ in planned] == [
+        "PersistentVolumeClaim", "Job", "ObjectBucketClaim", "ConfigMap", "Job"]
+    for body, _ in planned:
+        if body["kind"] == "ObjectBucketClaim":
+            validate_rook(body)
+        else:
+            kubernetes_validate.validate(body, "1.32", strict=True)

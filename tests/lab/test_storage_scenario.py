@@ -1,0 +1,47 @@
+"""The OSD-node power-loss scenario passes on a healthy lab with Ceph, fails when a dead OSD is not
+marked down in time (`osd-slow-markdown`: I/O stalls through the outage), and is refused by its
+guard rail when no OSD may stop (`pool-min-size-3`: ceph osd ok-to-stop says no)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.targets.lab import LabTarget
+from tests.lab.harness_run import defect_profile, run_harness
+
+pytestmark = pytest.mark.lab
+
+SCENARIO = "scenarios/osd-node-power-loss.yaml"
+
+
+def metrics(run_document: dict[str, object]) -> dict[str, float | None]:
+    timelines = run_document["timelines"]
+    assert isinstance(timelines, list)
+    found = next(t["data"]["metrics"] for t in timelines if "metrics" in t["data"])
+    assert isinstance(found, dict)
+    return found
+
+
+def test_osd_node_power_loss_passes_on_a_healthy_lab(shared_lab: LabTarget, tmp_path: Path) -> None:
+    run = run_harness(tmp_path, SCENARIO, "--allow-disruption",
+                      profile=defect_profile(tmp_path, storage=True))
+    assert run.returncode == 0, run.output
+    measured = metrics(run.document)
+    assert (measured["io.longest_stall_s"] or 0) > 5, "a power loss that stalled nothing: no fault?"
+    assert (measured["health.degraded_samples"] or 0) >= 1
+
+
+def test_fails_when_the_dead_osd_is_not_marked_down(shared_lab: LabTarget, tmp_path: Path) -> None:
+    run = run_harness(tmp_path, SCENARIO, "--allow-disruption",
+                      profile=defect_profile(tmp_path, "osd-slow-markdown", storage=True))
+    assert run.returncode == 1, run.output
+    assert "io.longest_stall_s" in run.output and "io.continued_mib" in run.output
+
+
+def test_refused_when_no_osd_may_stop(shared_lab: LabTarget, tmp_path: Path) -> None:
+    run = run_harness(tmp_path, SCENARIO, "--allow-disruption",
+                      profile=defect_profile(tmp_path, "pool-min-size-3", storage=True))
+    assert run.returncode == 1, run.output
+    assert "ok-to-stop" in run.output
