@@ -190,3 +190,6 @@ class Scenario(Strict):
     rollbacks: list[RollbackStep] = Field(default_factory=list)
     recovery_timeout_s: float = Field(default=30.0, ge=0, le=300)
     """How long the steady state may take to come back after the method."""
+    steady_state_wait_s: float = Field(default=0.0, ge=0, le=300)
+    """How long the steady state may take to hold before the run is refused: a cluster still
+    healing from an earlier scenario (Ceph after a node's power cycle) gets this long."""

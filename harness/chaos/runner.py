@@ -98,6 +98,8 @@ class _Run:
         return result
 
     def _guards(self) -> None:
+        if self.scenario.steady_state_wait_s > 0:
+            self._wait_for_steady_state()
         for check in self.scenario.steady_state:
             with self.journal.step(f"steady state before: {check.probe}") as note:
                 outcome = run_check(check, target=self.target)
@@ -112,6 +114,19 @@ class _Run:
             note.output = check_quorum(method=self.scenario.method, bindings=self.bindings,
                                        members=self.target.controlplane.members(),
                                        quorum=self.context.profile.quorum)
+
+    def _wait_for_steady_state(self) -> None:
+        """Poll, bounded, until every steady-state check holds; the guard below then decides."""
+        deadline = time.monotonic() + self.scenario.steady_state_wait_s
+        with self.journal.step("wait for steady state") as note:
+            attempts = 0
+            while True:
+                attempts += 1
+                outcomes = [run_check(c, target=self.target) for c in self.scenario.steady_state]
+                note.output = f"attempt {attempts}: " + "; ".join(o.sentence() for o in outcomes)
+                if all(o.ok for o in outcomes) or time.monotonic() >= deadline:
+                    return
+                self.context.sleep(self.context.poll_interval_s)
 
     def _steady_after(self) -> bool:
         deadline = time.monotonic() + self.scenario.recovery_timeout_s

@@ -32,6 +32,7 @@ CATALOGUE: dict[str, DefectKind] = {
         DefectKind("egress-ignored", "network policies are enforced for ingress only; egress is ignored"),
         DefectKind("lb-single-backend", "the load balancer sends every connection to its first backend"),
         DefectKind("announcer-stuck", "a load-balancer IP stays on its first announcer (no VRRP)"),
+        DefectKind("mon-down", "the named node's Ceph mon is in the monmap but never runs", True),
         DefectKind("osd-down", "the named node's Ceph OSD is stopped once the cluster stands", True),
         DefectKind("pool-size-2", "the RBD pool keeps 2 copies (min_size 1) instead of the profile's"),
         DefectKind("rgw-down", "the Ceph object gateway (S3) never starts"),

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import typer
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from harness.cli import lab_cmd
 from harness.targets.lab import LabTarget, procs
+from tests.lab.conftest import PROFILE
 
 pytestmark = pytest.mark.lab
 
@@ -53,11 +55,14 @@ def test_down_leaves_nothing_and_up_takes_under_15_s(lab: LabTarget) -> None:
     assert seconds <= 15.0
 
 
-def test_cli_status_shows_members_and_vip(lab: LabTarget) -> None:
+def test_cli_status_shows_members_and_vip(lab: LabTarget, tmp_path: Path) -> None:
     app = typer.Typer()
     lab_cmd.register(app)
     app.command("noop")(lambda: None)  # a second command keeps `lab` a sub-command
-    result = CliRunner().invoke(app, ["lab", "status"], env={"COLUMNS": "200"})
+    # The shared lab runs without Ceph: ask about the lab it is (profiles/lab.yaml brings Ceph up).
+    profile = tmp_path / "lab-no-storage.yaml"
+    profile.write_text(PROFILE.read_text().replace("  storage: true ", "  storage: false"))
+    result = CliRunner().invoke(app, ["lab", "status", "--profile", str(profile)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "lab is up" in result.output
     assert "held by cp" in result.output

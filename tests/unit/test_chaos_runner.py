@@ -184,3 +184,28 @@ def test_result_rows_for_the_run_file(target: FakeTarget, tmp_path: Path) -> Non
     metric = next(m for m in measurements if m.metric == "chaos.api.longest_unavailable_s")
     assert (metric.unit, metric.higher_is_better) == ("s", False)
     assert metric.tags["scenario"] == "vip-holder-power-loss"
+
+
+def test_waits_for_a_healing_steady_state_before_refusing(target: FakeTarget, tmp_path: Path) -> None:
+    target.cluster.down.add("cp3")  # still healing from an earlier disruption
+    polls = {"n": 0}
+
+    def heal_on_third_poll(seconds: float) -> None:
+        polls["n"] += 1
+        if polls["n"] == 3:
+            target.cluster.down.discard("cp3")
+
+    scenario = parse_scenario(POWER_LOSS + "steady_state_wait_s: 5\n")
+    run_context = RunContext(target=target, profile=target.profile, source="test.yaml",
+                             lock_path=tmp_path / "chaos.lock", poll_interval_s=0.01,
+                             sleep=heal_on_third_poll)
+    result = run_scenario(scenario, context=run_context)
+    assert names(result.journal)[1] == "wait for steady state"
+    assert result.journal[1].output.startswith("attempt 4:")
+    assert result.status == "completed"
+
+
+def test_without_a_wait_a_healing_cluster_is_refused(target: FakeTarget, tmp_path: Path) -> None:
+    target.cluster.down.add("cp3")
+    with pytest.raises(GuardError):
+        run_scenario(parse_scenario(POWER_LOSS), context=context(target, tmp_path))

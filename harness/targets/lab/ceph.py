@@ -217,13 +217,14 @@ class CephStorage:
             check_free_disk(plan)
             bootstrap_files(plan)
         net.node_up(plan.lab, plan.client)
-        for node in plan.mons:
-            cluster.start(node.name, "ceph-mon")
+        running_mons = [m.name for m in plan.mons if "ceph-mon" in plan.daemons(m.name)]  # mon-down
+        for name in running_mons:
+            cluster.start(name, "ceph-mon")
         cluster.start(plan.mgr.name, "ceph-mgr")
 
         def quorum() -> tuple[bool, str]:
             status = cluster.status(timeout_s=5)
-            return len(status.quorum) == len(plan.mons), status.summary()
+            return len(status.quorum) == len(running_mons), status.summary()
         wait_until(quorum, timeout_s=30, what="mon quorum")
         make_osds(cluster)
         for node in plan.nodes:

@@ -44,6 +44,8 @@ class CephPlan:
     rbd_min_size: int
     osd_down: str | None = None
     """Defect `osd-down:<node>`: that node's OSD is stopped once the cluster stands."""
+    mon_down: str | None = None
+    """Defect `mon-down:<node>`: that node's mon is in the monmap but never runs."""
     rgw_down: bool = False
     heartbeat_grace_s: int | None = None
     """Defect `osd-slow-markdown`: peers wait this long before reporting a silent OSD down."""
@@ -85,7 +87,7 @@ class CephPlan:
     def daemons(self, node: str) -> tuple[str, ...]:
         """Ceph services of a node, in start order (stopped in reverse: RGW first, mons last)."""
         found = []
-        if node in {m.name for m in self.mons}:
+        if node in {m.name for m in self.mons} and node != self.mon_down:
             found.append("ceph-mon")
         if node == self.mgr.name:
             found.append("ceph-mgr")
@@ -113,6 +115,7 @@ def make_ceph_plan(lab: LabPlan) -> CephPlan:
     defects = [parse_defect(t, [n.name for n in lab.nodes]) for t in lab.defects]
     kinds = {d.kind.name for d in defects}
     osd_down = next((d.node for d in defects if d.kind.name == "osd-down"), None)
+    mon_down = next((d.node for d in defects if d.kind.name == "mon-down"), None)
     size, min_size = lab.replication
     cps = lab.controlplane or lab.nodes
     workers = [n for n in lab.nodes if not n.controlplane]
@@ -122,7 +125,7 @@ def make_ceph_plan(lab: LabPlan) -> CephPlan:
                     size=size, min_size=min_size,
                     rbd_size=2 if small else size,
                     rbd_min_size=1 if small else size if "pool-min-size-3" in kinds else min_size,
-                    osd_down=osd_down, rgw_down="rgw-down" in kinds,
+                    osd_down=osd_down, mon_down=mon_down, rgw_down="rgw-down" in kinds,
                     heartbeat_grace_s=120 if "osd-slow-markdown" in kinds else None)
 
 
