@@ -14,6 +14,8 @@ pytestmark = pytest.mark.lab
 NODE_DEFECTS = {
     "wrong-mtu:cp2": {"test_link_speed_and_mtu_match_the_profile[cp2]"},
     "slow-link:wk1": {"test_link_speed_and_mtu_match_the_profile[wk1]"},
+    "clock-skew:cp3": {"test_clock_is_synchronised[cp3]"},
+    "disk-full:cp1": {"test_data_disk_has_room[cp1]"},
 }
 
 

@@ -98,6 +98,14 @@ class LabPlan:
         return tuple(s for s, on in (("etcd", n.etcd), ("keepalived", n in self.vrrp_nodes)) if on)
 
     # Paths in the state directory: one place, so `down` removes everything by removing it.
+    def defect_node(self, kind: str) -> str | None:
+        """The node a `kind:<node>` defect names, if the profile seeds it."""
+        return next((d.split(":", 1)[1] for d in self.defects if d.startswith(f"{kind}:")), None)
+
+    def data_dir(self, node: str) -> Path:
+        """The node's "data disk": a directory, or a small full tmpfs under `disk-full`."""
+        return self.state_dir / "disks" / node
+
     def log_path(self, node: str, service: str) -> Path:
         return self.state_dir / "logs" / f"{node}-{service}.log"
 

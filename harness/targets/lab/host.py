@@ -22,6 +22,10 @@ class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
 
     NAME = NAME
 
+    clock_offset_s = 0
+    """`clock-skew`: all namespaces share one kernel clock, so a skewed node's commands run under
+    libfaketime instead (the lab's stand-in for a node whose NTP is broken)."""
+
     def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
         self.namespace = name
         super().__init__(name, *args, **kwargs)
@@ -31,11 +35,17 @@ class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
 
     def run(self, command: str, *args: str, **kwargs: Any) -> Any:
         inner = self.get_command(command, *args)
-        out = self.run_local("ip netns exec %s /bin/sh -c %s", self.namespace, inner)
+        if self.clock_offset_s:
+            out = self.run_local("ip netns exec %s faketime -f %s /bin/sh -c %s", self.namespace,
+                                 f"{self.clock_offset_s:+d}s", inner)
+        else:
+            out = self.run_local("ip netns exec %s /bin/sh -c %s", self.namespace, inner)
         out.command = self.encode(inner)
         return out
 
 
-def lab_host(node: str) -> Any:
+def lab_host(node: str, *, clock_offset_s: int = 0) -> Any:
     """A testinfra `Host` whose commands run in `node`'s namespace."""
-    return testinfra.get_host(f"{NAME}://{node}")
+    host = testinfra.get_host(f"{NAME}://{node}")
+    host.backend.clock_offset_s = clock_offset_s
+    return host

@@ -96,6 +96,28 @@ def preflight(plan: LabPlan) -> None:
         raise HarnessError(f"lab addresses must stay in {LAB_RANGE}; the profile has {', '.join(outside)}")
 
 
+FULL_DISK_MIB = 32  # `disk-full`: a tmpfs this small, filled to the last block
+
+
+def _make_data_disks(plan: LabPlan) -> None:
+    full = plan.defect_node("disk-full")
+    for node in plan.nodes:
+        path = plan.data_dir(node.name)
+        path.mkdir(parents=True, exist_ok=True)
+        if node.name == full and not os.path.ismount(path):
+            net.run("mount", "-t", "tmpfs", "-o", f"size={FULL_DISK_MIB}m", f"{plan.bridge}-disk", str(path))
+            # Fill it: writing past the end fails with ENOSPC, which is the point.
+            net.run("dd", "if=/dev/zero", f"of={path / 'filler'}", "bs=1M", f"count={FULL_DISK_MIB + 1}",
+                    check=False)
+
+
+def _unmount_data_disks(plan: LabPlan) -> None:
+    for node in plan.nodes:
+        path = plan.data_dir(node.name)
+        if os.path.ismount(path):
+            net.run("umount", str(path), check=False)
+
+
 class Lab:
     """The lab described by a plan, on this machine."""
 
@@ -172,6 +194,7 @@ class Lab:
                 detail.append(node.name)
             if plan.static_vip_node():
                 net.add_static_vip(plan, plan.node(plan.static_vip_node() or ""))
+            _make_data_disks(plan)
         with self._step("etcd") as detail:
             for node in plan.etcd_members:
                 self.start_service(node.name, "etcd")
@@ -243,6 +266,7 @@ class Lab:
         state = self.plan.state_dir
         if not state.exists():
             return
+        _unmount_data_disks(self.plan)
         if (state / STATE_MARKER).exists():
             shutil.rmtree(state)
         else:  # not made by us as a whole: remove only what the lab writes

@@ -80,6 +80,9 @@ class LabControlPlane(ControlPlane):
             f"harness/roundtrip/{node}", f"{node}-{next(self._sequence)}", timeout_s)
 
 
+CLOCK_SKEW_S = 30  # defect `clock-skew`
+
+
 class LabTarget(Target):
     kind = "lab"
 
@@ -157,7 +160,8 @@ class LabTarget(Target):
             self.plan.node(node)
         except KeyError as error:
             raise TargetError(str(error.args[0])) from None
-        return lab_host(node)
+        skewed = self.plan.defect_node("clock-skew") == node
+        return lab_host(node, clock_offset_s=CLOCK_SKEW_S if skewed else 0)
 
     def components(self) -> dict[str, str]:
         found = {}
