@@ -46,8 +46,10 @@ def defect_profile(tmp_path: Path, *defects: str, storage: bool = False) -> Path
     return path
 
 
-def run_harness(tmp_path: Path, *args: str, profile: Path = LAB_PROFILE,
+def run_harness(tmp_path: Path, *args: str, profile: Path | None = None,
                 timeout_s: float = 600) -> HarnessRun:
+    """pytest on the harness's own suites/scenarios; by default the lab without Ceph."""
+    profile = profile or defect_profile(tmp_path)
     runs = tmp_path / f"runs-{len(list(tmp_path.glob('runs-*')))}"
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--no-report",
                "--profile", str(profile), "--results-dir", str(runs), "-q", *args]
