@@ -16,37 +16,25 @@ from tests.kubernetes.fakecluster import FakeCluster
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def harness_command(cluster: FakeCluster, *args: str) -> list[str]:
+    """The harness's pytest against the fake cluster, as a user would run it."""
+    return [sys.executable, "-m", "pytest", "--target", "kubernetes",
+            "--profile", str(cluster.profile_path), "--results-dir", str(cluster.root / "runs"),
+            "--no-report", "-p", "no:cacheprovider", *args]
+
+
+def harness_env(cluster: FakeCluster) -> dict[str, str]:
+    # Locks of the test's own, so other runs on the machine don't serialise with it.
+    return {**os.environ, **cluster.env,
+            "CLUSTER_HARNESS_CHAOS_LOCK": str(cluster.root / "chaos.lock"),
+            "CLUSTER_HARNESS_LOCK": str(cluster.root / "serial.lock")}
+
+
 def run_harness(
     cluster: FakeCluster, *args: str, timeout_s: float = 180
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--target",
-            "kubernetes",
-            "--profile",
-            str(cluster.profile_path),
-            "--results-dir",
-            str(cluster.root / "runs"),
-            "--no-report",
-            "-p",
-            "no:cacheprovider",
-            *args,
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            **cluster.env,
-            "CLUSTER_HARNESS_CHAOS_LOCK": str(cluster.root / "chaos.lock"),
-            "CLUSTER_HARNESS_LOCK": str(cluster.root / "serial.lock"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=False,
-    )
+    return subprocess.run(harness_command(cluster, *args), cwd=ROOT, env=harness_env(cluster),
+                          capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
 def run_namespace(cluster: FakeCluster) -> str:
@@ -84,32 +72,10 @@ def test_failing_test_still_deletes_the_namespace(cluster: FakeCluster) -> None:
 
 
 def test_sigterm_mid_scenario_rolls_back_and_deletes_the_namespace(cluster: FakeCluster) -> None:
-    env = {
-        **os.environ,
-        **cluster.env,
-        "CLUSTER_HARNESS_CHAOS_LOCK": str(cluster.root / "chaos.lock"),
-        "CLUSTER_HARNESS_LOCK": str(cluster.root / "serial.lock"),
-    }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--target",
-            "kubernetes",
-            "--profile",
-            str(cluster.profile_path),
-            "--results-dir",
-            str(cluster.root / "runs"),
-            "--no-report",
-            "-p",
-            "no:cacheprovider",
-            "--allow-disruption",
-            "scenarios/etcd-leader-killed.yaml",
-            "-q",
-        ],
+        harness_command(cluster, "--allow-disruption", "scenarios/etcd-leader-killed.yaml", "-q"),
         cwd=ROOT,
-        env=env,
+        env=harness_env(cluster),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
