@@ -48,18 +48,23 @@ RAND_WRITE_4K = FioJob("rand-write-4k", "randwrite", "4k", iodepth=32, runtime_s
 RAND_READ_4K = FioJob("rand-read-4k", "randread", "4k", iodepth=32, runtime_s=10, time_based=True)
 
 
+def job_flags(job: FioJob) -> list[str]:
+    """What the job asks of fio, whichever engine and target run it (rbd here, libaio on Rook)."""
+    flags = [f"--rw={job.rw}", f"--bs={job.block_size}", f"--iodepth={job.iodepth}",
+             f"--size={job.size}", f"--runtime={job.runtime_s}", "--invalidate=0", "--direct=1"]
+    if job.time_based:
+        flags.append("--time_based")
+    if job.ramp_s:
+        flags.append(f"--ramp_time={job.ramp_s}")
+    if job.rate_mib_s:
+        flags.append(f"--rate={job.rate_mib_s}m")
+    return flags
+
+
 def rbd_argv(job: FioJob, *, pool: str, image: str, client_id: str = "admin") -> list[str]:
     """fio with the `rbd` engine (librbd): no kernel rbd module needed."""
     argv = ["fio", "--output-format=json", f"--name={job.name}", "--ioengine=rbd",
-            f"--clientname={client_id}", f"--pool={pool}", f"--rbdname={image}", f"--rw={job.rw}",
-            f"--bs={job.block_size}", f"--iodepth={job.iodepth}", f"--size={job.size}",
-            f"--runtime={job.runtime_s}", "--invalidate=0", "--direct=1"]
-    if job.time_based:
-        argv.append("--time_based")
-    if job.ramp_s:
-        argv.append(f"--ramp_time={job.ramp_s}")
-    if job.rate_mib_s:
-        argv.append(f"--rate={job.rate_mib_s}m")
+            f"--clientname={client_id}", f"--pool={pool}", f"--rbdname={image}", *job_flags(job)]
     if job.latency_log:  # one line per I/O (log_avg_msec=0), stamped with the Unix epoch
         argv += [f"--write_lat_log={job.latency_log}", "--log_avg_msec=0", "--per_job_logs=0",
                  "--log_unix_epoch=1"]

@@ -68,7 +68,10 @@ class S3BenchResult:
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0-100); 0 for no values."""
+    """Nearest-rank percentile (q in 0-100); 0 for no values.
+
+    Its own copy (the chaos metrics have a twin): this file is shipped alone into a pod on
+    Kubernetes, so it imports nothing from the harness."""
     if not values:
         return 0.0
     ordered = sorted(values)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from harness.targets.kubernetes import manifests
 from harness.workloads import s3bench
-from harness.workloads.fio import FioJob
+from harness.workloads.fio import FioJob, job_flags
 from harness.workloads.s3bench import S3BenchSpec
 
 Obj = manifests.Obj
@@ -59,17 +59,8 @@ def pvc(name: str, *, run_id: str, storage_class: str, size_gib: float) -> Obj:
 
 def fio_argv(job: FioJob, *, device: str = DEVICE_PATH) -> list[str]:
     """fio on the raw device with libaio and O_DIRECT; the same bounds as the lab's `rbd_argv`."""
-    argv = ["fio", "--output-format=json", f"--name={job.name}", "--ioengine=libaio",
-            f"--filename={device}", f"--rw={job.rw}", f"--bs={job.block_size}",
-            f"--iodepth={job.iodepth}", f"--size={job.size}", f"--runtime={job.runtime_s}",
-            "--invalidate=0", "--direct=1"]
-    if job.time_based:
-        argv.append("--time_based")
-    if job.ramp_s:
-        argv.append(f"--ramp_time={job.ramp_s}")
-    if job.rate_mib_s:
-        argv.append(f"--rate={job.rate_mib_s}m")
-    return argv
+    return ["fio", "--output-format=json", f"--name={job.name}", "--ioengine=libaio",
+            f"--filename={device}", *job_flags(job)]
 
 
 def fio_deadline_s(job: FioJob) -> int:
