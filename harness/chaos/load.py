@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from harness.chaos.errors import ScenarioError
 from harness.chaos.expressions import parse_expectation
 from harness.chaos.model import AVAILABILITY_METRICS, PROBE_METRICS, VALUE_METRICS, ObserveProbe, Scenario
 from harness.profile import Profile
-from harness.profile.load import format_location
+from harness.validation import parse_yaml_model, read_text
 
 Problem = tuple[str, str]
 
@@ -29,35 +24,12 @@ def is_scenario_document(document: object) -> bool:
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(str(path), [("", f"cannot be read: {error.strerror}")]) from error
-    return parse_scenario(text, source=str(path))
+    return parse_scenario(read_text(path, error=ScenarioError), source=str(path))
 
 
 def parse_scenario(text: str, *, source: str = "<text>") -> Scenario:
-    try:
-        document: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ScenarioError(source, [("", f"is not valid YAML: {error}")]) from error
-    if not isinstance(document, dict):
-        raise ScenarioError(source, [("", "must be a YAML mapping at the top level")])
-    try:
-        scenario = Scenario.model_validate(document)
-    except ValidationError as error:
-        raise ScenarioError(source, [_problem(detail) for detail in error.errors()]) from None
-    problems = cross_field_problems(scenario)
-    if problems:
-        raise ScenarioError(source, problems)
-    return scenario
-
-
-def _problem(detail: ErrorDetails) -> Problem:
-    message = detail["msg"].removeprefix("Value error, ")
-    sentence = _SENTENCES.get(detail["type"]) or message[:1].lower() + message[1:]
-    return format_location(detail["loc"]), sentence
+    return parse_yaml_model(text, model=Scenario, source=source, error=ScenarioError,
+                            sentences=_SENTENCES, rules=cross_field_problems)
 
 
 def _metric_problem(metric: str, scenario: Scenario) -> str | None:

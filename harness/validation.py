@@ -1,0 +1,62 @@
+"""YAML file -> validated pydantic model, every problem listed with its path in one error.
+
+Profiles and chaos scenarios load the same way; only the model, the wording of a few pydantic
+errors and the cross-field rules differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from harness.errors import ProblemsError
+
+Problem = tuple[str, str]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def read_text(path: Path | str, *, error: type[ProblemsError]) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as problem:
+        raise error(str(path), [("", f"cannot be read: {problem.strerror}")]) from problem
+
+
+def parse_yaml_model(text: str, *, model: type[Model], source: str, error: type[ProblemsError],
+                     sentences: Mapping[str, str], rules: Callable[[Model], list[Problem]]) -> Model:
+    """Parse, validate field by field, then apply the cross-field `rules`; raise `error` listing
+    every problem of the first stage that has any."""
+    try:
+        document: Any = yaml.safe_load(text)
+    except yaml.YAMLError as problem:
+        raise error(source, [("", f"is not valid YAML: {problem}")]) from problem
+    if not isinstance(document, dict):
+        raise error(source, [("", "must be a YAML mapping at the top level")])
+    try:
+        parsed = model.model_validate(document)
+    except ValidationError as problem:
+        raise error(source, [problem_of(detail, sentences) for detail in problem.errors()]) from None
+    problems = rules(parsed)
+    if problems:
+        raise error(source, problems)
+    return parsed
+
+
+def problem_of(detail: ErrorDetails, sentences: Mapping[str, str]) -> Problem:
+    """Pydantic's wording, rephrased where a user would not recognise it."""
+    message = detail["msg"].removeprefix("Value error, ")
+    sentence = sentences.get(detail["type"]) or message[:1].lower() + message[1:]
+    return format_location(detail["loc"]), sentence
+
+
+def format_location(location: tuple[int | str, ...]) -> str:
+    """('nodes', 2, 'address') -> 'nodes[2].address'."""
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
