@@ -134,6 +134,12 @@ def observe_operation(observation: Observation, *, target: Target) -> Operation:
             raise TargetError("no single leader")
         return node
 
+    def term() -> str:
+        found = cp.term(timeout_s)
+        if found is None:
+            raise TargetError("no member reports a raft term")
+        return str(found)
+
     if observation.probe in (ObserveProbe.LB_HTTP, ObserveProbe.LB_ANNOUNCER):
         network = target.network
         lb = network.standing_loadbalancer()  # made now, before the method: not during the fault
@@ -160,4 +166,6 @@ def observe_operation(observation: Observation, *, target: Target) -> Operation:
         return holder
     if observation.probe is ObserveProbe.LEADER:
         return leader
+    if observation.probe is ObserveProbe.TERM:
+        return term
     return lambda: cp.roundtrip(timeout_s)

@@ -19,7 +19,7 @@ ROLES = ("controlplane.vip_holder", "controlplane.etcd_leader", "controlplane.an
          "network.lb_announcer", "storage.osd_node")
 AVAILABILITY_METRICS = ("longest_unavailable_s", "availability_pct", "time_to_first_failure_s",
                         "time_to_recovery_s", "windows", "samples", "failed_samples", "recovered")
-VALUE_METRICS = ("changes",)  # only for probes that report a value (VIP holder, leader)
+VALUE_METRICS = ("changes",)  # only for probes that report a value (VIP holder, leader, term)
 PROBE_METRICS = {  # derived from storage timelines, see harness/chaos/io_metrics.py
     "storage.rbd_write": ("completed", "mib", "longest_stall_s", "latency_p50_steady_ms",
                           "latency_p99_ms", "latency_max_ms", "latency_spike", "continued_mib"),
@@ -66,6 +66,8 @@ class ObserveProbe(StrEnum):
     VIP_HOLDER = "controlplane.vip_holder"
     """Ok while someone holds the VIP; the value is the holder, so moves can be counted."""
     LEADER = "controlplane.leader"
+    TERM = "controlplane.term"
+    """The highest raft term a member reports; its changes count elections, even a re-elected leader."""
     LB_HTTP = "network.lb_http"
     """A GET through the scenario's load balancer; the value is the backend that answered."""
     LB_ANNOUNCER = "network.lb_announcer"

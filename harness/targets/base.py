@@ -47,6 +47,8 @@ class Member:
     healthy: bool
     is_leader: bool
     error: str | None = None
+    term: int | None = None
+    """The raft term the member reports; etcd moves it once an election has a winner."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,11 @@ class ControlPlane(ABC):
     def leader(self, timeout_s: float = 2.0) -> str | None:
         leaders = [m.node for m in self.members(timeout_s) if m.is_leader]
         return leaders[0] if len(leaders) == 1 else None
+
+    def term(self, timeout_s: float = 2.0) -> int | None:
+        """The highest raft term any member reports: it moves only when an election is held."""
+        terms = [m.term for m in self.members(timeout_s) if m.term is not None]
+        return max(terms) if terms else None
 
 
 class Faults(ABC):

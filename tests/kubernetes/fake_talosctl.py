@@ -55,6 +55,7 @@ def reelect(state: dict[str, Any]) -> None:
     alive = [ip for ip in state["controlplane"] if healthy(state, ip)]
     if state["leader"] not in alive:
         state["leader"] = alive[0] if len(alive) >= 2 else ""
+        state["term"] = state.get("term", 12) + 1  # an election, as in raft
     if state["vip_holder"] not in alive:
         state["vip_holder"] = state["leader"] or ""
 
@@ -85,7 +86,7 @@ def main(argv: list[str]) -> int:
                 leader = member_id(state["leader"]) if state["leader"] else "0000000000000000"
                 print(
                     f"{ip:<13} {member_id(ip):<24} 25 MB     18 MB (72.00%)    {leader:<24} "
-                    f"123456       12          123456               false"
+                    f"123456       {state.get('term', 12):<11} 123456               false"
                 )
         elif args[:3] == ["get", "addresses", "-o"]:
             for ip in up:

@@ -86,9 +86,11 @@ def test_roundtrip_goes_through_the_vip_and_cleans_up(
 def test_killing_etcd_on_the_leader_moves_leadership_and_undo_restarts(
     k8s_target: KubernetesTarget, cluster: FakeCluster
 ) -> None:
+    term_before = k8s_target.controlplane.term()
     undo = k8s_target.faults.kill("etcd", "kcp1")
     members = {m.node: m for m in k8s_target.controlplane.members()}
     assert not members["kcp1"].healthy and members["kcp2"].is_leader
+    assert term_before is not None and members["kcp2"].term == term_before + 1  # from RAFT TERM
     undo()
     undo()  # idempotent
     assert [c for c in cluster.talos_calls() if "service" in c] == [

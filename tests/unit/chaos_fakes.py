@@ -34,6 +34,7 @@ class FakeCluster:
         self.down: set[str] = set()
         self.vip = "cp1"
         self.lead = "cp1"
+        self.term = 5  # raft: every election raises it
         self.outage_s = outage_s
         self.outage_until = 0.0
         self.calls: list[str] = []
@@ -48,7 +49,8 @@ class FakeControlPlane(ControlPlane):
         return "198.18.0.10:2379"
 
     def members(self, timeout_s: float = 2.0) -> list[Member]:
-        return [Member(n, n, n not in self.c.down, n == self.c.lead and n not in self.c.down)
+        return [Member(n, n, n not in self.c.down, n == self.c.lead and n not in self.c.down,
+                       term=None if n in self.c.down else self.c.term)
                 for n in ("cp1", "cp2", "cp3")]
 
     def vip_holder(self) -> str | None:
@@ -74,6 +76,8 @@ class FakeFaults(Faults):
         if node in (self.c.vip, self.c.lead):
             self.c.outage_until = time.time() + self.c.outage_s
             survivor = sorted({"cp1", "cp2", "cp3"} - self.c.down)[0]
+            if node == self.c.lead:
+                self.c.term += 1
             self.c.vip = self.c.lead = survivor
             self.t.events.stamp("vip-moved", survivor, at=self.c.outage_until)
 

@@ -92,6 +92,21 @@ def test_unmet_expectation_names_measured_and_limit(target: FakeTarget, tmp_path
     assert result.journal[-1].status == "failed"
 
 
+@pytest.mark.parametrize(("aim", "elections"), [("controlplane.any_follower", 0),
+                                                ("controlplane.etcd_leader", 1)])
+def test_term_changes_count_elections(target: FakeTarget, tmp_path: Path, aim: str,
+                                      elections: int) -> None:
+    scenario = parse_scenario(POWER_LOSS.replace("target: controlplane.vip_holder, duration",
+                                                 f"target: {aim}, duration")
+                              .replace("vip: {probe: controlplane.vip_holder",
+                                       "term: {probe: controlplane.term")
+                              .replace("vip.changes >= 1", "term.changes == 0")
+                              .replace("  - events.vip_moved.count >= 1\n", ""))
+    result = run_scenario(scenario, context=context(target, tmp_path))
+    assert result.metrics["term.changes"] == elections
+    assert result.passed is (elections == 0), result.problems()
+
+
 def test_steady_state_guard_refuses_and_touches_nothing(target: FakeTarget, tmp_path: Path) -> None:
     target.cluster.down.add("cp3")
     with pytest.raises(GuardError, match=r"steady state.*members_healthy = 2") as caught:

@@ -70,6 +70,7 @@ class TalosControlPlane(ControlPlane):
                     healthy=problem is None,
                     is_leader=row.member_id == row.leader_id,
                     error=problem,
+                    term=row.raft_term,
                 )
             )
         return members

@@ -32,6 +32,7 @@ class EtcdStatus:
     member_id: str
     leader_id: str
     errors: str = ""
+    raft_term: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ def parse_etcd_status(text: str) -> list[EtcdStatus]:
     header = lines[0]
     # Column positions from the header: values are left-aligned under their titles.
     member_at, leader_at = header.index("MEMBER"), header.index("LEADER")
-    errors_at = header.find("ERRORS")
+    errors_at, term_at = header.find("ERRORS"), header.find("RAFT TERM")
     rows = []
     for line in lines[1:]:
         leader = line[leader_at:].split()[0] if len(line) > leader_at else ""
+        term = line[term_at:].split()[:1] if term_at >= 0 else []
         errors = line[errors_at:].strip() if errors_at >= 0 and len(line) > errors_at else ""
         rows.append(
             EtcdStatus(
@@ -68,6 +70,7 @@ def parse_etcd_status(text: str) -> list[EtcdStatus]:
                 member_id=line[member_at:].split()[0],
                 leader_id=leader,
                 errors=errors,
+                raft_term=int(term[0]) if term and term[0].isdigit() else None,
             )
         )
     return rows

@@ -52,7 +52,8 @@ class LabControlPlane(ControlPlane):
                 continue
             problem = ("no leader" if answer.leader_id == 0 else "; ".join(answer.errors)) or None
             members.append(Member(node.name, node.name, healthy=problem is None,
-                                  is_leader=answer.member_id == answer.leader_id, error=problem))
+                                  is_leader=answer.member_id == answer.leader_id, error=problem,
+                                  term=answer.raft_term))
         return members
 
     def vip_holder(self) -> str | None:
