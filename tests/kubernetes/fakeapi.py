@@ -90,7 +90,7 @@ def running_pod(pod: Obj) -> Obj:
     }
 
 
-RUNNING_ROLES = frozenset({"netpod", "lb-backend", "iperf3-server"})
+RUNNING_ROLES = frozenset({"netpod", "lb-backend", "iperf3-server", "node-debug"})
 """Pods with these `harness/role` labels run until deleted; every other pod runs to completion."""
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 Hook = Callable[[str, str, str, Obj], None]

@@ -45,6 +45,18 @@ def test_status_codes_map_to_our_classes_with_status(
     assert str(caught.value) == f"create namespace harness-t1: HTTP {code} (injected {code})"
 
 
+def test_a_refused_exec_keeps_its_status(api: KubeAPI, fake: FakeKubernetes) -> None:
+    # RBAC without pods/exec: the WebSocket handshake answers 403 with a Status body.
+    fake.inject("GET", "/exec", 403, times=1)
+    with pytest.raises(errors.APIForbidden) as caught:
+        api.exec_in_pod("ns", "p", ["true"], timeout_s=2.0)
+    assert str(caught.value) == "exec in pod ns/p: HTTP 403 (injected 403)"
+    assert len(fake.calls) == 1  # not retried
+    fake.inject("GET", "/exec", 503, times=1)
+    fake.exec_handler = lambda ns, pod, argv: ("hello\n", "", 0)
+    assert api.exec_in_pod("ns", "p", ["echo", "hello"], timeout_s=2.0)["stdout"] == "hello\n"
+
+
 def test_retryable_failures_retry_with_attempt_numbers(
     api: KubeAPI, fake: FakeKubernetes, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -126,6 +138,7 @@ CALLS: list[tuple[str, Callable[[KubeAPI], Any]]] = [
     ("read_pod", lambda a: a.read_pod("ns", "p")),
     ("list_pods", lambda a: a.list_pods("ns", label_selector="a=b")),
     ("pod_logs", lambda a: a.pod_logs("ns", "p")),
+    ("exec_in_pod", lambda a: a.exec_in_pod("ns", "p", ["true"], timeout_s=2.0)),
     ("create_job", lambda a: a.create_job("ns", {"metadata": {"name": "j"}, "spec": {}})),
     ("read_job", lambda a: a.read_job("ns", "j")),
     ("read_lease", lambda a: a.read_lease("kube-system", "l")),

@@ -12,10 +12,11 @@ import contextlib
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import urllib3
 import websocket
@@ -37,6 +38,23 @@ from harness.targets.kubernetes.settings import ClientSettings
 log = logging.getLogger("harness.kubernetes.api")
 
 Obj = dict[str, Any]
+_HANDSHAKE = re.compile(r"^Handshake status (\d{3})\b")
+
+
+def handshake_exception(reason: str) -> Exception:
+    """An exec WebSocket that failed to open, as `_call` understands failures: an ApiException
+    with the HTTP status and body when the server answered, else a ConnectionError.
+
+    websocket-client words it `Handshake status <code> <text> -+-+- <headers> -+-+- <body>`.
+    """
+    match = _HANDSHAKE.match(reason)
+    if match is None:
+        return ConnectionError(reason)
+    head, _, rest = reason.partition(" -+-+- ")
+    body = rest.rpartition(" -+-+- ")[2]
+    found = ApiException(status=int(match[1]), reason=head)
+    found.body = None if body == "None" else body
+    return cast(Exception, found)  # the client is untyped
 
 
 def kubeconfig_path(explicit: Path | None) -> Path:
@@ -402,6 +420,13 @@ class KubeAPI:
                         "exit_code": session.returncode}
             except websocket.WebSocketException as error:
                 raise ConnectionError(str(error)) from error
+            except AttributeError as error:
+                # The client wraps a refused handshake in ApiException(status=0) without a body,
+                # then fails decoding that body: recover the status and body it was about.
+                refused = error.__context__
+                if not isinstance(refused, ApiException):
+                    raise
+                raise handshake_exception(str(refused.reason)) from refused
 
         return dict(self._call(f"exec in pod {namespace}/{name}", run, timeout_s=timeout_s,
                                attempts=attempts))

@@ -1,66 +1,79 @@
-"""Node facts on Talos (no SSH, no shell): a privileged node-debug pod per node, and testinfra's
-`kubectl` backend exec'ing into it.
+"""Node facts on Talos (no SSH, no shell): a privileged node-debug pod per node, and a testinfra
+backend that runs each command in it through the Kubernetes exec API.
 
 The pod shares the node's network, PID and IPC namespaces and mounts the host's `/` at `/host`,
 so `ip link`, `/proc`, `/sys` describe the node itself; files of the node are read under `/host`.
+The backend goes through our adapter (timeouts, retries, our errors), not testinfra's `kubectl`
+backend: no `kubectl` binary to install, and the same credentials as every other call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from testinfra.backend import base
+from testinfra.host import Host
 
 from harness.targets.base import TargetError
 from harness.targets.kubernetes import manifests
 from harness.targets.kubernetes.api import KubeAPI
+from harness.targets.kubernetes.workloads import ExecResult
 
-NODE_DEBUG_IMAGE = "docker.io/library/alpine:3.20"
-"""Multi-arch (arm64 first); has busybox `ip`, `date`, `df`, `uname`."""
 NODE_DEBUG_LIFETIME_S = 3600
 """The pod sleeps this long at most: a forgotten pod ends itself (the namespace goes anyway)."""
+NODE_COMMAND_TIMEOUT_S = 30.0
+"""A node fact is one small command (`df`, `cat`, `ip`); past this the node is in trouble."""
 HOST_ROOT = manifests.HOST_MOUNT
+CONTAINER = "main"
+
+RunInPod = Callable[[list[str]], ExecResult]
+"""argv -> what it printed and its exit code, run in one pod's `main` container."""
 
 
-def node_debug_pod(node: str, *, run_id: str, image: str = NODE_DEBUG_IMAGE) -> manifests.Obj:
+def node_debug_pod(node: str, *, run_id: str, image: str) -> manifests.Obj:
     return manifests.node_debug_pod(node, run_id=run_id, image=image, lifetime_s=NODE_DEBUG_LIFETIME_S)
 
 
-def host_spec(*, namespace: str, pod: str, kubeconfig: Path | None, context: str | None) -> str:
-    """testinfra's kubectl backend URL for the pod's `main` container."""
-    query = [f"namespace={namespace}", "container=main"]
-    if kubeconfig is not None:
-        query.append(f"kubeconfig={kubeconfig}")
-    if context:
-        query.append(f"context={context}")
-    return f"kubectl://{pod}?{'&'.join(query)}"
+class PodExecBackend(base.BaseBackend):  # type: ignore[misc]
+    """testinfra backend: every command is `/bin/sh -c <command>` exec'd in the node-debug pod."""
+
+    NAME = "kube-exec"
+
+    def __init__(self, node: str, pod: str, run_in_pod: RunInPod, **kwargs: Any) -> None:
+        self.node, self.pod, self.run_in_pod = node, pod, run_in_pod
+        super().__init__(pod, **kwargs)
+
+    def get_pytest_id(self) -> str:
+        return f"{self.NAME}://{self.node}"
+
+    def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
+        shell = self.get_command(command, *args)
+        done = self.run_in_pod(["/bin/sh", "-c", shell])
+        if done.exit_code is None:  # the stream closed without a status: we can't trust the output
+            raise TargetError(f"{self.node}: no exit status from {shell!r} in pod {self.pod}")
+        return self.result(done.exit_code, self.encode(shell), done.stdout, done.stderr)
 
 
 class NodeDebugPods:
     """Starts one node-debug pod per node on first use and hands out testinfra hosts for them."""
 
     def __init__(self, *, api: Callable[[], KubeAPI], namespace: Callable[[], str],
-                 run_id: Callable[[], str], wait_ready: Callable[[str, str], object],
-                 kubeconfig: Path | None, context: str | None) -> None:
-        self.api, self.namespace, self.run_id = api, namespace, run_id
+                 run_id: Callable[[], str], image: str,
+                 wait_ready: Callable[[str, str], object],
+                 exec_in: Callable[[str, str, list[str]], ExecResult]) -> None:
+        self.api, self.namespace, self.run_id, self.image = api, namespace, run_id, image
         self.wait_ready = wait_ready  # (namespace, pod) -> returns once Running, raises otherwise
-        self.kubeconfig, self.context = kubeconfig, context
-        self._started: dict[str, str] = {}
+        self.exec_in = exec_in  # (namespace, pod, argv) -> ExecResult
+        self._hosts: dict[str, Host] = {}
 
-    def pod_for(self, node: str) -> str:
-        if node not in self._started:
-            body = node_debug_pod(node, run_id=self.run_id())
-            self.api().create_pod(self.namespace(), body)
-            name = str(body["metadata"]["name"])
-            self.wait_ready(self.namespace(), name)
-            self._started[node] = name
-        return self._started[node]
-
-    def host(self, node: str) -> Any:
-        try:
-            import testinfra
-        except ImportError as error:  # a dependency of the package: only a broken install
-            raise TargetError(f"node facts need pytest-testinfra: {error}") from None
-        spec = host_spec(namespace=self.namespace(), pod=self.pod_for(node),
-                         kubeconfig=self.kubeconfig, context=self.context)
-        return testinfra.get_host(spec)
+    def host(self, node: str) -> Host:
+        if node not in self._hosts:
+            body = node_debug_pod(node, run_id=self.run_id(), image=self.image)
+            namespace, pod = self.namespace(), str(body["metadata"]["name"])
+            self.api().create_pod(namespace, body)
+            self.wait_ready(namespace, pod)
+            backend = PodExecBackend(node, pod, lambda argv: self.exec_in(namespace, pod, argv))
+            self._hosts[node] = host = Host(backend)
+            backend.set_host(host)
+        return self._hosts[node]

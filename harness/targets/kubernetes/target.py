@@ -37,6 +37,7 @@ from harness.targets.kubernetes.talos import Talos, talosconfig_path
 from harness.targets.kubernetes.workloads import Workloads
 
 if TYPE_CHECKING:
+    from harness.targets.kubernetes.nodedebug import NodeDebugPods
     from harness.targets.kubernetes.storage import KubernetesStorage
 
 log = logging.getLogger("harness.kubernetes")
@@ -61,6 +62,7 @@ class KubernetesTarget(Target):
         self._api: KubeAPI | None = None
         self._workloads: Workloads | None = None
         self._network: KubernetesNetwork | None = None
+        self._node_debug: NodeDebugPods | None = None  # testinfra is imported on first use
         self._namespace_created = False
         self.plan_sink: PlanSink | None = None  # set in plan mode (`--dry-run`)
         self._controlplane = TalosControlPlane(
@@ -127,7 +129,7 @@ class KubernetesTarget(Target):
             from harness.targets.kubernetes.nodedebug import node_debug_pod
 
             for node in self.profile.nodes:
-                body = node_debug_pod(node.name, run_id=self.run_id)
+                body = node_debug_pod(node.name, run_id=self.run_id, image=self.profile.images.debug)
                 planned.append(PlannedWrite("create", "Pod", body["metadata"]["name"],
                                             self.namespace, body, f"node facts of {node.name}"))
         if "storage" in areas:
@@ -140,17 +142,22 @@ class KubernetesTarget(Target):
         return planned
 
     def host(self, node: str) -> Any:
-        """A testinfra `Host` (kubectl backend) in a privileged node-debug pod on `node`."""
+        """A testinfra `Host` whose commands run in a privileged node-debug pod on `node`."""
         self.address_of(node)  # an unknown node fails before any pod is created
-        if "_node_debug" not in self.__dict__:
-            from harness.targets.kubernetes.nodedebug import NodeDebugPods
+        if self._node_debug is None:
+            from harness.targets.kubernetes.nodedebug import (
+                CONTAINER,
+                NODE_COMMAND_TIMEOUT_S,
+                NodeDebugPods,
+            )
 
-            k = self.profile.kubernetes
-            self.__dict__["_node_debug"] = NodeDebugPods(
+            self._node_debug = NodeDebugPods(
                 api=lambda: self.api, namespace=lambda: self.namespace, run_id=lambda: self.run_id,
+                image=self.profile.images.debug,
                 wait_ready=lambda ns, pod: self.workloads.wait_pod(ns, pod),
-                kubeconfig=kubeconfig_path(k.kubeconfig), context=k.context)
-        return self.__dict__["_node_debug"].host(node)
+                exec_in=lambda ns, pod, argv: self.workloads.exec(
+                    ns, pod, argv, container=CONTAINER, timeout_s=NODE_COMMAND_TIMEOUT_S))
+        return self._node_debug.host(node)
 
     @property
     def namespace(self) -> str:
