@@ -41,6 +41,15 @@ Obj = dict[str, Any]
 _HANDSHAKE = re.compile(r"^Handshake status (\d{3})\b")
 
 
+def connection_failure(error: BaseException) -> str:
+    """What went wrong on the wire, without urllib3's wrappers and connection-object reprs."""
+    while isinstance(error, urllib3.exceptions.MaxRetryError) and error.reason is not None:
+        error = error.reason
+    words = [a for a in error.args if isinstance(a, str)] if isinstance(
+        error, urllib3.exceptions.HTTPError) else []
+    return " ".join((words[-1] if words else str(error)).split())[:160]
+
+
 def handshake_exception(reason: str) -> Exception:
     """An exec WebSocket that failed to open, as `_call` understands failures: an ApiException
     with the HTTP status and body when the server answered, else a ConnectionError.
@@ -133,7 +142,7 @@ class KubeAPI:
                 error = APIError(f"{what}: unreadable answer from {self.host} ({exc})", what=what)
                 cause = exc
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                reason = " ".join(str(exc).split())[:160]
+                reason = connection_failure(exc)
                 error = APIConnectionError(f"{what}: no answer from {self.host} ({reason})", what=what)
                 cause = exc
             else:
