@@ -13,6 +13,7 @@ pytest_plugins = [
     "harness.plugin.session",
     "harness.plugin.scenarios",
     "harness.plugin.dryrun",
+    "harness.plugin.preflight",
 ]
 
 __all__ = ["Measure", "measure", "profile", "record_timeline", "target"]

@@ -77,8 +77,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dry = config.stash.get(dry_run_key, None)
     if dry is None:
         return
+    from harness.plugin.preflight import needs_of
     from harness.plugin.scenarios import ScenarioItem
 
+    dry.target.preflight(needs_of(items))  # first, as in a real run; records its pods in the plan
     areas = set()
     for item in items:
         item.add_marker(pytest.mark.skip(reason=PLANNED))

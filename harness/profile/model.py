@@ -95,6 +95,8 @@ class Images(Strict):
     debug: str = "docker.io/library/alpine:3.20"
     s3bench: str = "docker.io/library/python:3.12-slim"
     """Image with python3 for the S3 benchmark Job (it installs boto3 when missing)."""
+    netshoot: str = "docker.io/nicolaka/netshoot:v0.13"
+    """Image with `nft` for the partition fault's pod."""
 
 
 class Expectations(Strict):
@@ -162,6 +164,8 @@ class KubernetesSettings(Strict):
     for the run's LoadBalancer services, instead of relying on the cluster's own."""
     lb_service_port: int = Field(default=80, ge=1, le=65535)
     """Port the test LoadBalancer services listen on."""
+    preflight: bool = True
+    """Before the first test, run each image the selected tests need once on every node."""
 
 
 class Profile(Strict):

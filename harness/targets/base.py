@@ -162,6 +162,11 @@ class Target(ABC):
     def release(self) -> None:
         """Undo what `prepare` did (the lab goes down if this session brought it up)."""
 
+    def preflight(self, needs: set[str]) -> None:
+        """Before any test: check that what the selected tests need (`nodes`, `network`,
+        `storage`, `partition`) can run on every node; raise HarnessError naming each node that
+        can't. The lab runs its own binaries, so it has nothing to check."""
+
     @abstractmethod
     def nodes(self) -> list[NodeInfo]: ...
 

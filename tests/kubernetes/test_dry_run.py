@@ -50,6 +50,22 @@ def test_suite_dry_run_plans_and_sends_nothing(cluster: FakeCluster) -> None:
     assert not list((cluster.root / "runs").glob("run-*.json"))
 
 
+def test_dry_run_lists_the_preflight_first(cluster: FakeCluster) -> None:
+    done = run_harness(cluster, "--dry-run", "suites/nodes", "scenarios/follower-partitioned.yaml", "-q")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    _untouched(cluster)
+    pods = [d for d in _yaml_documents(done.stdout) if d["kind"] == "Pod"]
+    names = [d["metadata"]["name"] for d in pods]  # type: ignore[index]
+    nodes = ["kcp1", "kcp2", "kcp3", "kwk1"]
+    # Images in the order of their need (nodes, partition), each on every node; then the tests' pods.
+    assert names[:8] == [f"preflight-{n}-{i}" for i in (0, 1) for n in nodes]
+    later = names[8:]  # the tests' own pods: node-debug, and the partition's per candidate
+    assert [n for n in later if n.startswith("node-debug-")] == [f"node-debug-{n}" for n in nodes]
+    assert all(n.startswith(("node-debug-", "partition-")) for n in later), later
+    assert "delete Pod preflight-kwk1-1" in done.stdout
+    assert "preflight: can docker.io/nicolaka/netshoot:v0.13 run on kcp1?" in done.stdout
+
+
 def test_scenario_dry_run_lists_guards_before_faults(cluster: FakeCluster) -> None:
     done = run_harness(cluster, "--dry-run", "scenarios/vip-holder-power-loss.yaml", "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

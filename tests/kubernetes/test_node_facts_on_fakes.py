@@ -6,9 +6,11 @@ its check on exactly its node."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
+from tests.kubernetes.fakeapi import succeeded_pod
 from tests.kubernetes.fakecluster import NODES, FakeCluster
 from tests.kubernetes.fakenodes import FakeNode, FakeNodes
 from tests.kubernetes.test_suites_on_fakes import run_harness, run_namespace
@@ -36,14 +38,42 @@ def test_node_facts_pass_through_the_exec_api(cluster: FakeCluster, fakenodes: F
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert outcomes(cluster) == {f"{check}[{node}]": "passed" for check in CHECKS for node in NODES}
     namespace = run_namespace(cluster)
-    pods = [w for w in cluster.api.writes() if w.endswith("/pods")]
-    assert pods == [f"POST /api/v1/namespaces/{namespace}/pods"] * len(NODES)
-    assert cluster.api.writes()[-1] == f"DELETE /api/v1/namespaces/{namespace}"
+    pods = f"/api/v1/namespaces/{namespace}/pods"
+    assert cluster.api.writes() == [
+        "POST /api/v1/namespaces",
+        *[f"POST {pods}"] * len(NODES),  # the preflight: the debug image once on every node
+        *[f"DELETE {pods}/preflight-{node}-0" for node in NODES],
+        *[f"POST {pods}"] * len(NODES),  # one node-debug pod per node
+        f"DELETE /api/v1/namespaces/{namespace}",
+    ]
     assert cluster.api.names("v1", "pods", namespace) == []
     for node in NODES:  # the facts were read on the node itself, not somewhere else
         ran = {command for where, command in fakenodes.commands if where == node}
         assert {"ip -o -4 addr show", "cat -- /sys/class/net/end0/speed", "date +%s",
                 "df -Pk /host/var"} <= ran, ran
+
+
+def test_a_node_that_cannot_run_the_debug_image_stops_the_run_first(
+    cluster: FakeCluster, fakenodes: FakeNodes
+) -> None:
+    def wrong_arch_on_kwk1(pod: dict[str, Any]) -> dict[str, Any]:
+        if pod["spec"]["nodeName"] != "kwk1":
+            return succeeded_pod(pod)
+        ended = {"terminated": {"exitCode": 1, "reason": "Error"}}
+        return {"phase": "Failed", "containerStatuses": [
+            {"name": "main", "image": pod["spec"]["containers"][0]["image"], "imageID": "",
+             "ready": False, "restartCount": 0, "state": ended}]}
+
+    cluster.api.pod_status = wrong_arch_on_kwk1
+    cluster.api.log_for = lambda pod: "exec /bin/uname: exec format error"
+    done = run_harness(cluster, "suites/nodes", "-q")
+    assert done.returncode == 4, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "failed its preflight: 1 of 4 image/node pairs cannot run" in done.stderr
+    assert "docker.io/library/alpine:3.20 cannot run on kwk1" in done.stderr
+    assert "exec format error" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert fakenodes.commands == []  # no test ran
+    assert cluster.api.names("v1", "namespaces") == []
 
 
 def test_each_node_defect_fails_its_check_on_its_node(cluster: FakeCluster, fakenodes: FakeNodes) -> None:

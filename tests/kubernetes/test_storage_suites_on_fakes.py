@@ -61,9 +61,11 @@ def test_dry_run_plans_valid_storage_objects_and_sends_nothing(cluster: FakeClus
     _untouched(cluster)
     documents = [d for d in _yaml_documents(done.stdout) if isinstance(d, dict)]
     kinds = [d["kind"] for d in documents]
-    assert kinds == ["Namespace", "PersistentVolumeClaim", "Job", "ObjectBucketClaim", "ConfigMap", "Job"]
-    validate_rook(documents[3])  # kubernetes-validate has no schema for it; Rook's CRD does
-    assert done.stdout.count("schema: valid") == 5
+    preflight = ["Pod"] * 8  # fio and the S3 benchmark's python, each on the 4 nodes
+    assert kinds == ["Namespace", *preflight, "PersistentVolumeClaim", "Job", "ObjectBucketClaim",
+                     "ConfigMap", "Job"]
+    validate_rook(documents[11])  # kubernetes-validate has no schema for it; Rook's CRD does
+    assert done.stdout.count("schema: valid") == 5 + 8
     # The plan's checker knows core kinds only, and says so for the claim (see validate_rook above).
     assert "schema: custom resource: not checked here" in done.stdout
     assert "INVALID" not in done.stdout

@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("harness.kubernetes")
 
-PARTITION_IMAGE = "docker.io/nicolaka/netshoot:v0.13"
-"""Has `nft`; multi-arch (arm64 + amd64)."""
 PARTITION_HEAL_AFTER_S = 10
 """A partition heals itself after this many seconds, whatever the harness does meanwhile."""
 
@@ -102,7 +100,8 @@ class KubernetesTarget(Target):
         bmc = self.profile.kubernetes.bmc
         if action == "partition" and self.plan_sink is not None:
             body = manifests.partition_pod(
-                node, run_id=self.run_id, image=PARTITION_IMAGE, heal_after_s=PARTITION_HEAL_AFTER_S
+                node, run_id=self.run_id, image=self.profile.images.netshoot,
+                heal_after_s=PARTITION_HEAL_AFTER_S,
             )
             name = body["metadata"]["name"]
             self.plan_sink.record(
@@ -220,6 +219,28 @@ class KubernetesTarget(Target):
         self._namespace_created = True
         log.info("created namespace %s", self.namespace)
 
+    def preflight(self, needs: set[str]) -> None:
+        from harness.targets.kubernetes.preflight import (
+            planned_preflight,
+            preflight_error,
+            preflight_images,
+        )
+
+        images = preflight_images(self.profile, needs)
+        if not images or not self.profile.kubernetes.preflight:
+            return
+        nodes = [node.name for node in self.profile.nodes]
+        if self.plan_sink is not None:  # a plan lists the pods; it can't wait for them
+            for write in planned_preflight(images, nodes=nodes, run_id=self.run_id,
+                                           namespace=self.namespace):
+                self.plan_sink.record(write)
+            return
+        self.workloads.progress(f"preflight: {len(images)} image(s) on {len(nodes)} node(s)")
+        problems = self.workloads.preflight(namespace=self.namespace, run_id=self.run_id,
+                                            nodes=nodes, images=images)
+        if problems:
+            raise preflight_error(problems, len(images) * len(nodes))
+
     def release(self) -> None:
         if self._network is not None:
             self._network.close()
@@ -297,7 +318,7 @@ class KubernetesTarget(Target):
 
     def _partition(self, node: str) -> Any:
         body = manifests.partition_pod(
-            node, run_id=self.run_id, image=PARTITION_IMAGE, heal_after_s=PARTITION_HEAL_AFTER_S
+            node, run_id=self.run_id, image=self.profile.images.netshoot, heal_after_s=PARTITION_HEAL_AFTER_S
         )
         self.api.create_pod(self.namespace, body)
         heal_at = time.monotonic() + PARTITION_HEAL_AFTER_S

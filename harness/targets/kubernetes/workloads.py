@@ -72,6 +72,18 @@ def pod_problem(pod: Obj) -> str | None:
     return None
 
 
+def preflight_pods(*, run_id: str, nodes: Iterable[str],
+                   images: Mapping[str, list[str]]) -> list[tuple[str, str, Obj]]:
+    """(node, image, pod) for every pair: the image's command, pinned to the node."""
+    found = []
+    for index, (image, command) in enumerate(images.items()):
+        for node in nodes:
+            body = manifests.preflight_pod(node, run_id=run_id, image=image, command=command)
+            body["metadata"]["name"] = manifests.object_name("preflight", node, str(index))
+            found.append((node, image, body))
+    return found
+
+
 def pod_is_ready(pod: Obj) -> bool:
     status = pod.get("status") or {}
     conditions = status.get("conditions") or []
@@ -186,12 +198,8 @@ class Workloads:
                   ) -> list[PreflightProblem]:
         """One tiny pod per (node, image) running the image's no-op command; every pair that
         does not succeed is a problem (pull errors, wrong architecture, unschedulable)."""
-        started: list[tuple[str, str, str]] = []
-        for index, (image, command) in enumerate(images.items()):
-            for node in nodes:
-                body = manifests.preflight_pod(node, run_id=run_id, image=image, command=command)
-                body["metadata"]["name"] = manifests.object_name("preflight", node, str(index))
-                started.append((node, image, self.start_pod(namespace, body)))
+        started = [(node, image, self.start_pod(namespace, body))
+                   for node, image, body in preflight_pods(run_id=run_id, nodes=nodes, images=images)]
         problems = []
         try:
             for node, image, name in started:

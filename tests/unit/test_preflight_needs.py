@@ -1,0 +1,37 @@
+"""What a selection of tests needs before the first one runs, and the images that follow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.chaos import load_scenario
+from harness.plugin.preflight import scenario_needs
+from harness.profile import load_profile
+from harness.targets.kubernetes.preflight import preflight_images
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(("scenario", "needs"), [
+    ("vip-holder-power-loss", set()),
+    ("etcd-leader-killed", set()),
+    ("follower-partitioned", {"partition"}),
+    ("lb-announcer-power-loss", {"network"}),
+    ("osd-node-power-loss", {"storage"}),
+])
+def test_shipped_scenarios_need_what_they_use(scenario: str, needs: set[str]) -> None:
+    assert scenario_needs(load_scenario(ROOT / "scenarios" / f"{scenario}.yaml")) == needs
+
+
+def test_images_follow_the_needs_and_storage_only_when_enabled() -> None:
+    profile = load_profile(ROOT / "profiles" / "homelab.example.yaml")
+    images = profile.images
+    assert preflight_images(profile, {"controlplane"}) == {}
+    assert preflight_images(profile, {"nodes", "partition"}) == {
+        images.debug: ["uname", "-m"], images.netshoot: ["nft", "--version"]}
+    assert set(preflight_images(profile, {"network", "storage"})) == {
+        images.agnhost, images.iperf3, images.fio, images.s3bench}
+    off = profile.model_copy(update={"storage": profile.storage.model_copy(update={"enabled": False})})
+    assert set(preflight_images(off, {"storage"})) == set()
