@@ -1,0 +1,122 @@
+"""Adapter calls for workloads: pods, their logs, exec, jobs."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import websocket
+from kubernetes import client as k8s
+from kubernetes import stream as k8s_stream
+from kubernetes.client.exceptions import ApiException
+
+from harness.targets.kubernetes.errors import APINotFound
+from harness.targets.kubernetes.request import Obj, RequestPath, handshake_exception
+
+
+class WorkloadCalls(RequestPath):
+    def create_pod(self, namespace: str, body: Obj) -> Obj:
+        return dict(
+            self._call(
+                f"create pod {namespace}/{body['metadata']['name']}",
+                self.core.create_namespaced_pod,
+                namespace,
+                body,
+            )
+        )
+
+    def read_pod(self, namespace: str, name: str) -> Obj:
+        return dict(
+            self._call(f"read pod {namespace}/{name}", self.core.read_namespaced_pod, name, namespace)
+        )
+
+    def list_pods(self, namespace: str, *, label_selector: str) -> list[Obj]:
+        return list(
+            self._call(
+                f"list pods {namespace} {label_selector}",
+                self.core.list_namespaced_pod,
+                namespace,
+                label_selector=label_selector,
+            )["items"]
+        )
+
+    def delete_pod(self, namespace: str, name: str) -> None:
+        with contextlib.suppress(APINotFound):
+            self._call(
+                f"delete pod {namespace}/{name}",
+                self.core.delete_namespaced_pod,
+                name,
+                namespace,
+                grace_period_seconds=0,
+            )
+
+    def pod_logs(self, namespace: str, name: str, *, tail_lines: int = 2000) -> str:
+        # Raw bytes: the client would json-parse logs that happen to be JSON (iperf3's report)
+        # and hand back their Python repr, and plain text as "b'...'".
+        def read(*, _request_timeout: Any) -> str:
+            answer = self.core.read_namespaced_pod_log(
+                name, namespace, tail_lines=tail_lines, _preload_content=False,
+                _request_timeout=_request_timeout,
+            )
+            return bytes(answer.data).decode("utf-8", errors="replace")
+
+        return str(self._call(f"read logs of pod {namespace}/{name}", read))
+
+    def create_job(self, namespace: str, body: Obj) -> Obj:
+        return dict(
+            self._call(
+                f"create job {namespace}/{body['metadata']['name']}",
+                self.batch.create_namespaced_job,
+                namespace,
+                body,
+            )
+        )
+
+    def read_job(self, namespace: str, name: str) -> Obj:
+        return dict(
+            self._call(f"read job {namespace}/{name}", self.batch.read_namespaced_job, name, namespace)
+        )
+
+    def delete_job(self, namespace: str, name: str) -> None:
+        with contextlib.suppress(APINotFound):
+            self._call(
+                f"delete job {namespace}/{name}",
+                self.batch.delete_namespaced_job,
+                name,
+                namespace,
+                propagation_policy="Background",
+            )
+
+    def exec_in_pod(
+        self, namespace: str, name: str, command: list[str], *, container: str | None = None,
+        timeout_s: float = 30.0, attempts: int | None = None,
+    ) -> Obj:
+        """Run `command` in the pod; {"stdout", "stderr", "exit_code"} once it ends (or times out)."""
+        # `stream()` swaps the request method of its ApiClient while it runs: give it its own.
+        core = k8s.CoreV1Api(k8s.ApiClient(self.api_client.configuration))
+        extra = {"container": container} if container else {}
+
+        def run(*, _request_timeout: Any) -> Obj:
+            try:
+                session = k8s_stream.stream(
+                    core.connect_get_namespaced_pod_exec, name, namespace, command=command,
+                    stdout=True, stderr=True, stdin=False, tty=False, _preload_content=False, **extra,
+                )
+                session.run_forever(timeout=timeout_s)
+                if session.is_open():
+                    session.close()
+                    raise TimeoutError(f"still running after {timeout_s:g} s")
+                return {"stdout": session.read_stdout(), "stderr": session.read_stderr(),
+                        "exit_code": session.returncode}
+            except websocket.WebSocketException as error:
+                raise ConnectionError(str(error)) from error
+            except AttributeError as error:
+                # The client wraps a refused handshake in ApiException(status=0) without a body,
+                # then fails decoding that body: recover the status and body it was about.
+                refused = error.__context__
+                if not isinstance(refused, ApiException):
+                    raise
+                raise handshake_exception(str(refused.reason)) from refused
+
+        return dict(self._call(f"exec in pod {namespace}/{name}", run, timeout_s=timeout_s,
+                               attempts=attempts))
