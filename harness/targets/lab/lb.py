@@ -17,12 +17,15 @@ import json
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.targets.base import TargetError
 from harness.targets.lab import net, procs
 from harness.targets.lab.config import NODE_IFACE, LabNode, LabPlan
-from harness.targets.lab.pods import _plan
 from harness.targets.network import Pod
+
+if TYPE_CHECKING:
+    from harness.targets.lab.lifecycle import Lab
 
 VRID_BASE = 100
 HTTP_PORT = 80
@@ -195,25 +198,25 @@ class LoadBalancers:
     def wanted(self, plan: LabPlan) -> bool:
         return True
 
-    def up(self, lab: object) -> str:
-        plan = _plan(lab)
+    def up(self, lab: Lab) -> str:
+        plan = lab.plan
         services = load_services(plan)
         for service in services:
             converge_service(plan, service)
         return f"{len(services)} service(s)"
 
-    def down(self, lab: object) -> None:
-        plan = _plan(lab)
+    def down(self, lab: Lab) -> None:
+        plan = lab.plan
         for service in load_services(plan):
             stop_service(plan, service)
         shutil.rmtree(lb_dir(plan), ignore_errors=True)
 
-    def node_started(self, lab: object, node: str) -> None:
+    def node_started(self, lab: Lab, node: str) -> None:
         """A powered-on node runs no announcer until its services converge again."""
-        plan = _plan(lab)
+        plan = lab.plan
         for service in load_services(plan):
             converge_service(plan, service)
 
-    def running(self, lab: object) -> bool:
-        plan = _plan(lab)
+    def running(self, lab: Lab) -> bool:
+        plan = lab.plan
         return all(len(holders(plan, s.ip)) == 1 for s in load_services(plan))

@@ -16,11 +16,15 @@ import sys
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.targets.base import TargetError
 from harness.targets.lab import net, procs
 from harness.targets.lab.config import NODE_IFACE, LabNode, LabPlan
 from harness.targets.network import POD_PORTS, Pod, PodSpec
+
+if TYPE_CHECKING:
+    from harness.targets.lab.lifecycle import Lab
 
 POD_RANGE = "198.19.0.0/16"
 LAB_RANGE = "198.18.0.0/15"
@@ -56,27 +60,27 @@ class PodNetwork:
     def wanted(self, plan: LabPlan) -> bool:
         return True
 
-    def up(self, lab: object) -> str:
-        plan = _plan(lab)
+    def up(self, lab: Lab) -> str:
+        plan = lab.plan
         for node in plan.nodes:
             converge_node(plan, node)
         return f"pod subnets {', '.join(f'198.19.{pod_subnet_octet(n)}.0/24' for n in plan.nodes)}"
 
-    def down(self, lab: object) -> None:
-        plan = _plan(lab)
+    def down(self, lab: Lab) -> None:
+        plan = lab.plan
         remove_pods(plan, load_pods(plan))
         for leftover in net.namespaces():  # half-made pods the state does not know yet
             if leftover.startswith(f"{plan.bridge}.pod."):
                 net.run("ip", "netns", "del", leftover, check=False)
         shutil.rmtree(pods_dir(plan), ignore_errors=True)
 
-    def node_started(self, lab: object, node: str) -> None:
+    def node_started(self, lab: Lab, node: str) -> None:
         """A powered-on node lost its forwarding and pod routes with its addresses."""
-        plan = _plan(lab)
+        plan = lab.plan
         converge_node(plan, plan.node(node))
 
-    def running(self, lab: object) -> bool:
-        plan = _plan(lab)
+    def running(self, lab: Lab) -> bool:
+        plan = lab.plan
         present = net.namespaces()
         for node in plan.nodes:
             if node.name not in present:
@@ -87,7 +91,7 @@ class PodNetwork:
         return True
 
 
-def _plan(lab: object) -> LabPlan:
+def _plan(lab: Lab) -> LabPlan:
     plan = getattr(lab, "plan", None)
     if not isinstance(plan, LabPlan):
         raise TargetError("pod network needs a lab with a plan")
