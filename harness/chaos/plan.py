@@ -16,8 +16,8 @@ from harness.chaos.guards import takes_member_down
 from harness.chaos.model import Action, Aim, FaultStep, ObserveProbe, Scenario
 from harness.profile import Profile
 
-DescribeFault = Callable[[str, str, "str | None"], str]
-"""(action, node, service) -> one sentence of what the target would call."""
+DescribeFault = Callable[[str, str, "str | None", "float | None"], str]
+"""(action, node, service, duration_s) -> one sentence of what the target would call."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_pat
         what = f"{step.action}" + (f" {step.service}" if step.service else "")
         out.add(f"method[{index}] {step.name or what} on {_aim_text(step, profile)}")
         for node in candidates(step, profile):
-            out.add(f"    on {node}: {describe_fault(step.action.value, node, step.service)}")
+            call = describe_fault(step.action.value, node, step.service, step.duration_s)
+            out.add(f"    on {node}: {call}")
         if step.duration_s:
             out.add(f"method[{index}] after {step.duration_s:g} s: undo {what}")
     out.add(f"steady state after: the checks above, retried for up to {scenario.recovery_timeout_s:g} s")
@@ -120,7 +121,7 @@ def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_pat
             continue
         out.add(f"rollback[{index}] {rollback.action} {_aim_text(rollback, profile)}")
         for node in candidates(rollback, profile):
-            out.add(f"    on {node}: {describe_fault(rollback.action.value, node, None)}")
+            out.add(f"    on {node}: {describe_fault(rollback.action.value, node, None, None)}")
     for text in scenario.expectations:
         out.add(f"expect {_limit(text, profile)}")
     return ScenarioPlan(scenario.title, source, tuple(out.items), refused)

@@ -72,7 +72,7 @@ class Method:
         if step.action is Action.KILL:
             return faults.kill(step.service or "", node)
         if step.action is Action.PARTITION:
-            return faults.partition(node)
+            return faults.partition(node, heal_after_s=step.duration_s)
         return faults.degrade_link(node, step.rate_mbit or 0.0)
 
     def undo_all(self) -> None:

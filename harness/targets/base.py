@@ -134,8 +134,10 @@ class Faults(ABC):
         """SIGKILL one service (e.g. `etcd`, `keepalived`) on a node; undo restarts it."""
 
     @abstractmethod
-    def partition(self, node: str) -> Undo:
-        """Cut the node off the switch while it keeps running."""
+    def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
+        """Cut the node off the switch while it keeps running. A target that cannot reach a
+        partitioned node to undo it (Talos) arms a self-heal after `heal_after_s` (the step's
+        duration; its own default when None), and the undo waits for it."""
 
     @abstractmethod
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:

@@ -3,6 +3,8 @@ asserting the exact API calls and talosctl commands issued."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from harness.errors import HarnessError
@@ -138,3 +140,20 @@ def test_nodes_and_roles_from_the_api(k8s_target: KubernetesTarget) -> None:
 
 def test_components_report_kubernetes_and_talos(k8s_target: KubernetesTarget) -> None:
     assert k8s_target.components() == {"kubernetes": "v1.32.3", "talos": "v1.9.5"}
+
+
+def test_partition_heals_itself_after_the_steps_duration(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    k8s_target.prepare()
+    undo = k8s_target.faults.partition("kcp2", heal_after_s=0.3)
+    pod = cluster.api.get("v1", "pods", "partition-kcp2", NS)
+    assert pod is not None and pod["spec"]["nodeName"] == "kcp2"
+    script = pod["spec"]["containers"][0]["command"][-1]
+    assert "sleep 1" in script and "trap 'nft delete table inet harness_partition" in script
+    started = time.monotonic()
+    undo()  # waits for the pod's own timer (1 s) plus a second, then deletes the pod
+    assert 1.5 <= time.monotonic() - started < 5
+    assert cluster.api.get("v1", "pods", "partition-kcp2", NS) is None
+    assert [e.kind for e in k8s_target.events.since(0)] == ["partition", "heal"]
+    k8s_target.release()

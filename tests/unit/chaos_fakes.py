@@ -100,7 +100,7 @@ class FakeFaults(Faults):
     def kill(self, service: str, node: str) -> Undo:
         return self._lose(node, f"kill-{service}")
 
-    def partition(self, node: str) -> Undo:
+    def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
         return self._lose(node, "partition")
 
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:

@@ -20,7 +20,7 @@ class TalosFaults(Faults):
         bmc: TuringPiBmc | None,
         address_of: Callable[[str], str],
         events: EventLog,
-        partition_pod: Callable[[str], Callable[[], None]] | None = None,
+        partition_pod: Callable[[str, float | None], Callable[[], None]] | None = None,
     ) -> None:
         self.talos = talos
         self.bmc = bmc
@@ -72,11 +72,11 @@ class TalosFaults(Faults):
 
         return undo
 
-    def partition(self, node: str) -> Undo:
+    def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
         if self.partition_pod is None:
             raise TargetError("partition needs the Kubernetes API (a privileged pod on the node)")
         self.events.stamp("partition", node)
-        heal = self.partition_pod(node)
+        heal = self.partition_pod(node, heal_after_s)
 
         def undo() -> None:
             heal()

@@ -111,7 +111,8 @@ class RefusingTool:
 
 
 def fault_plan(
-    action: str, *, node: str, address: str, service: str | None, bmc_slot: int | None
+    action: str, *, node: str, address: str, service: str | None, bmc_slot: int | None,
+    heal_after_s: int = 10,
 ) -> str:
     """What the kubernetes target would call for one fault on `node` (one sentence)."""
     if action == "power_off":
@@ -135,7 +136,7 @@ def fault_plan(
     if action == "partition":
         return (
             f"create privileged Pod partition-{node} pinned to {node} (nftables drop-all, heals "
-            "itself after 10 s), undo: wait for it to heal, delete the pod"
+            f"itself after {heal_after_s} s), undo: wait for it to heal, delete the pod"
         )
     if action == "degrade_link":
         return "refuse: degrade_link is not available on the kubernetes target"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("harness.kubernetes")
 
 PARTITION_HEAL_AFTER_S = 10
-"""A partition heals itself after this many seconds, whatever the harness does meanwhile."""
+"""A partition with no duration of its own heals itself after this many seconds."""
+
+
+def partition_seconds(heal_after_s: float | None) -> int:
+    """Whole seconds for the pod's `sleep`; never shorter than asked."""
+    return PARTITION_HEAL_AFTER_S if heal_after_s is None else max(1, math.ceil(heal_after_s))
 
 
 class KubernetesTarget(Target):
@@ -95,13 +101,14 @@ class KubernetesTarget(Target):
         self._controlplane.talos = self.talos
         self._faults.talos, self._faults.bmc = self.talos, self.bmc
 
-    def plan_fault(self, action: str, node: str, service: str | None = None) -> str:
+    def plan_fault(self, action: str, node: str, service: str | None = None,
+                   duration_s: float | None = None) -> str:
         """What a fault would call on this target; a partition's pod goes into the plan sink."""
         bmc = self.profile.kubernetes.bmc
         if action == "partition" and self.plan_sink is not None:
             body = manifests.partition_pod(
                 node, run_id=self.run_id, image=self.profile.images.netshoot,
-                heal_after_s=PARTITION_HEAL_AFTER_S,
+                heal_after_s=partition_seconds(duration_s),
             )
             name = body["metadata"]["name"]
             self.plan_sink.record(
@@ -114,6 +121,7 @@ class KubernetesTarget(Target):
             address=self.address_of(node),
             service=service,
             bmc_slot=bmc.slots.get(node) if bmc is not None else None,
+            heal_after_s=partition_seconds(duration_s),
         )
 
     def plan_suite_objects(self, areas: set[str]) -> list[PlannedWrite]:
@@ -316,12 +324,13 @@ class KubernetesTarget(Target):
             log.warning("component versions unknown: %s", error)
         return found
 
-    def _partition(self, node: str) -> Any:
+    def _partition(self, node: str, heal_after_s: float | None) -> Any:
+        seconds = partition_seconds(heal_after_s)
         body = manifests.partition_pod(
-            node, run_id=self.run_id, image=self.profile.images.netshoot, heal_after_s=PARTITION_HEAL_AFTER_S
+            node, run_id=self.run_id, image=self.profile.images.netshoot, heal_after_s=seconds
         )
         self.api.create_pod(self.namespace, body)
-        heal_at = time.monotonic() + PARTITION_HEAL_AFTER_S
+        heal_at = time.monotonic() + seconds
 
         def heal() -> None:  # nobody can reach the node meanwhile: wait for its own timer
             time.sleep(max(0.0, heal_at - time.monotonic()) + 1.0)

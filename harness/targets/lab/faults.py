@@ -98,7 +98,8 @@ class LabFaults(Faults):
                 self.lab.start_service(node, service)
         return undo
 
-    def partition(self, node: str) -> Undo:
+    def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
+        # The lab reaches a partitioned node through its namespace: the undo heals it directly.
         n = self._node(node)
         self.events.stamp("partition", node)
         net.partition(n, on=True)
