@@ -7,6 +7,7 @@ before the method, so a role names the same node in the method and in the rollba
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -178,7 +179,15 @@ class Observation(Strict):
     lead_s: float = Field(default=1.0, ge=0, le=30)
     timeout_s: float = Field(default=0.5, gt=0, le=10)
     """Per sample: short, so a hanging call does not blur the recovery instant."""
-    max_in_flight: int = Field(default=4, ge=1, le=16)
+    max_in_flight: int | None = Field(default=None, ge=1, le=32)
+    """Samples running at once. Default: enough that samples timing out never hold back the
+    next tick (timeout x rate, rounded up, + 1), so a recovery is seen within one period."""
+
+    @property
+    def in_flight(self) -> int:
+        if self.max_in_flight is not None:
+            return self.max_in_flight
+        return min(32, math.ceil(self.timeout_s * self.rate_hz) + 1)
 
 
 class Scenario(Strict):

@@ -117,7 +117,7 @@ class Observer:
         self.probers: dict[str, Prober | RbdWriter] = {
             name: self.writers.get(name) or Prober(
                 observe_operation(obs, target=target), name=name, rate_hz=obs.rate_hz,
-                max_duration_s=obs.duration_s, max_in_flight=obs.max_in_flight)
+                max_duration_s=obs.duration_s, max_in_flight=obs.in_flight)
             for name, obs in self.observations.items()
         }
         self.results: tuple[ObservationResult, ...] = ()

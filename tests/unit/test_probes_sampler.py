@@ -8,6 +8,7 @@ from itertools import pairwise
 
 import pytest
 
+from harness.chaos.model import Observation
 from harness.errors import HarnessError
 from harness.probes import Prober, call_once
 
@@ -56,6 +57,24 @@ def test_in_flight_samples_keep_the_schedule_during_hangs() -> None:
     assert any(s.ok for s in samples)
     assert samples[0].error == "TimeoutError: hung"
     assert len(samples) >= 6  # a sequential prober would have managed about 2
+
+
+def test_default_in_flight_sees_a_recovery_within_one_period() -> None:
+    """A failover is measured to its end: samples hanging until their timeout must not hold
+    back the tick that first sees the service answer again."""
+    observation = Observation(rate_hz=20, timeout_s=0.2, duration_s=1.0)
+    assert observation.in_flight == 5  # 0.2 s x 20 Hz + 1
+    recovers_at = time.time() + 0.43
+
+    def operation() -> None:
+        if time.time() < recovers_at:
+            time.sleep(0.2)
+            raise TimeoutError("no answer")
+
+    samples = Prober(operation, rate_hz=20, max_duration_s=1.0,
+                     max_in_flight=observation.in_flight).start().wait(3.0)
+    first_ok = next(s for s in samples if s.ok)
+    assert 0 <= first_ok.time - recovers_at <= 0.05 + 0.03, first_ok.time - recovers_at
 
 
 def test_stop_returns_samples_so_far() -> None:

@@ -88,7 +88,7 @@ def load_client(*, kubeconfig: Path, context: str | None, settings: ClientSettin
         reason = " ".join(str(error).split())[:200]
         raise KubeconfigError(f"kubeconfig {kubeconfig} is not usable: {reason}") from None
     configuration.retries = False  # our `_call` retries; urllib3 must not retry underneath it
-    configuration.connection_pool_maxsize = 8  # probers call from several threads at once
+    configuration.connection_pool_maxsize = 16  # probers keep up to timeout x rate + 1 calls in flight
     return k8s.ApiClient(configuration)
 
 
