@@ -81,16 +81,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from harness.plugin.scenarios import ScenarioItem
 
     dry.target.preflight(needs_of(items))  # first, as in a real run; records its pods in the plan
-    areas = set()
+    # In the order the tests would run: an area's objects where its first test stands, a
+    # scenario's fault objects where the scenario stands.
+    areas: set[str] = set()
     for item in items:
         item.add_marker(pytest.mark.skip(reason=PLANNED))
         dry.planned.append(item.nodeid)
         if isinstance(item, ScenarioItem):
             dry.scenario_plans.append(_scenario_plan(item, dry.target))
-        elif item.nodeid.startswith("suites/"):
-            areas.add(item.nodeid.split("/")[1])
-    for write in dry.target.plan_suite_objects(areas):
-        dry.sink.record(write)
+        elif item.nodeid.startswith("suites/") and (area := item.nodeid.split("/")[1]) not in areas:
+            areas.add(area)
+            for write in dry.target.plan_suite_objects({area}):
+                dry.sink.record(write)
 
 
 def _scenario_plan(item: pytest.Item, target: Any) -> str:

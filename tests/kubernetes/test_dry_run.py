@@ -59,9 +59,10 @@ def test_dry_run_lists_the_preflight_first(cluster: FakeCluster) -> None:
     nodes = ["kcp1", "kcp2", "kcp3", "kwk1"]
     # Images in the order of their need (nodes, partition), each on every node; then the tests' pods.
     assert names[:8] == [f"preflight-{n}-{i}" for i in (0, 1) for n in nodes]
-    later = names[8:]  # the tests' own pods: node-debug, and the partition's per candidate
-    assert [n for n in later if n.startswith("node-debug-")] == [f"node-debug-{n}" for n in nodes]
-    assert all(n.startswith(("node-debug-", "partition-")) for n in later), later
+    # Then the tests' own pods in the order they would run: the suite's, then the scenario's
+    # partition pod (one per candidate node).
+    assert names[8:] == [*(f"node-debug-{n}" for n in nodes), "partition-kcp1", "partition-kcp2",
+                         "partition-kcp3"]
     assert "delete Pod preflight-kwk1-1" in done.stdout
     assert "preflight: can docker.io/nicolaka/netshoot:v0.13 run on kcp1?" in done.stdout
     # The partition lasts the step's 6 s: nobody can reach the node to end it sooner or later.
