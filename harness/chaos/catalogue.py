@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from harness.chaos.errors import GuardError
@@ -121,37 +121,12 @@ def run_check(check: Check, *, target: Target) -> CheckResult:
 
 def observe_operation(observation: Observation, *, target: Target) -> Operation:
     cp, timeout_s = target.controlplane, observation.timeout_s
-
-    def holder() -> str:
-        node = cp.vip_holder()
-        if node is None:
-            raise TargetError("nobody holds the VIP")
-        return node
-
-    def leader() -> str:
-        node = cp.leader(timeout_s)
-        if node is None:
-            raise TargetError("no single leader")
-        return node
-
-    def term() -> str:
-        found = cp.term(timeout_s)
-        if found is None:
-            raise TargetError("no member reports a raft term")
-        return str(found)
-
     if observation.probe in (ObserveProbe.LB_HTTP, ObserveProbe.LB_ANNOUNCER):
         network = target.network
         lb = network.standing_loadbalancer()  # made now, before the method: not during the fault
 
-        def announcer() -> str:
-            node = network.announcer(lb)
-            if node is None:
-                raise TargetError(f"nobody announces {lb.ip}")
-            return node
-
         if observation.probe is ObserveProbe.LB_ANNOUNCER:
-            return announcer
+            return _value_of(lambda: network.announcer(lb), missing=f"nobody announces {lb.ip}")
         return lambda: get_backend(lb.ip, lb.port, timeout_s=timeout_s)
     if observation.probe is ObserveProbe.STORAGE_HEALTH:
         storage = target.storage
@@ -163,9 +138,21 @@ def observe_operation(observation: Observation, *, target: Target) -> Operation:
     if observation.probe is ObserveProbe.RBD_WRITE:
         raise TargetError(f"{observation.probe} is not sampled: the observer runs fio for it")
     if observation.probe is ObserveProbe.VIP_HOLDER:
-        return holder
+        return _value_of(cp.vip_holder, missing="nobody holds the VIP")
     if observation.probe is ObserveProbe.LEADER:
-        return leader
+        return _value_of(lambda: cp.leader(timeout_s), missing="no single leader")
     if observation.probe is ObserveProbe.TERM:
-        return term
+        return _value_of(lambda: cp.term(timeout_s), missing="no member reports a raft term")
     return lambda: cp.roundtrip(timeout_s)
+
+
+def _value_of(read: Callable[[], object | None], *, missing: str) -> Operation:
+    """A sample whose value is what `read` returns (counted by `changes`); none is a failure."""
+
+    def sample() -> str:
+        found = read()
+        if found is None:
+            raise TargetError(missing)
+        return str(found)
+
+    return sample

@@ -77,7 +77,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dry = config.stash.get(dry_run_key, None)
     if dry is None:
         return
-    from harness.plugin.preflight import needs_of
+    from harness.plugin.preflight import needs_of, suite_area
     from harness.plugin.scenarios import ScenarioItem
 
     dry.target.preflight(needs_of(items))  # first, as in a real run; records its pods in the plan
@@ -89,7 +89,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         dry.planned.append(item.nodeid)
         if isinstance(item, ScenarioItem):
             dry.scenario_plans.append(_scenario_plan(item, dry.target))
-        elif item.nodeid.startswith("suites/") and (area := item.nodeid.split("/")[1]) not in areas:
+        elif (area := suite_area(item)) is not None and area not in areas:
             areas.add(area)
             for write in dry.target.plan_suite_objects({area}):
                 dry.sink.record(write)

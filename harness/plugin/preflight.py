@@ -30,6 +30,12 @@ def scenario_needs(scenario: Scenario) -> set[str]:
     return needs
 
 
+def suite_area(item: pytest.Item) -> str | None:
+    """`network` for `suites/network/test_x.py::test_y`; None outside the suites' areas."""
+    parts = item.nodeid.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "suites" and parts[1] in SUITE_AREAS else None
+
+
 def needs_of(items: list[pytest.Item]) -> set[str]:
     from harness.plugin.scenarios import ScenarioItem
 
@@ -43,9 +49,9 @@ def needs_of(items: list[pytest.Item]) -> set[str]:
             except HarnessError:
                 continue  # a broken scenario fails as its own test, with its own message
             continue
-        parts = item.nodeid.split("/")
-        if len(parts) > 2 and parts[0] == "suites" and parts[1] in SUITE_AREAS:
-            needs.add(parts[1])
+        area = suite_area(item)
+        if area is not None:
+            needs.add(area)
     return needs
 
 

@@ -112,7 +112,7 @@ class RefusingTool:
 
 def fault_plan(
     action: str, *, node: str, address: str, service: str | None, bmc_slot: int | None,
-    heal_after_s: int = 10,
+    heal_after_s: int,
 ) -> str:
     """What the kubernetes target would call for one fault on `node` (one sentence)."""
     if action == "power_off":

@@ -105,10 +105,10 @@ class KubernetesTarget(Target):
                    duration_s: float | None = None) -> str:
         """What a fault would call on this target; a partition's pod goes into the plan sink."""
         bmc = self.profile.kubernetes.bmc
+        heal_after_s = partition_seconds(duration_s)
         if action == "partition" and self.plan_sink is not None:
             body = manifests.partition_pod(
-                node, run_id=self.run_id, image=self.profile.images.netshoot,
-                heal_after_s=partition_seconds(duration_s),
+                node, run_id=self.run_id, image=self.profile.images.netshoot, heal_after_s=heal_after_s
             )
             name = body["metadata"]["name"]
             self.plan_sink.record(
@@ -121,7 +121,7 @@ class KubernetesTarget(Target):
             address=self.address_of(node),
             service=service,
             bmc_slot=bmc.slots.get(node) if bmc is not None else None,
-            heal_after_s=partition_seconds(duration_s),
+            heal_after_s=heal_after_s,
         )
 
     def plan_suite_objects(self, areas: set[str]) -> list[PlannedWrite]:
