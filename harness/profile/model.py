@@ -133,6 +133,10 @@ class LabSettings(Strict):
     """Bring Ceph up with the lab (slower); the control-plane slice does not need it."""
     defects: list[str] = Field(default_factory=list)
     """Seeded faults, see `harness.profile.defects`."""
+    kubernetes: bool = False
+    """Run a real Kubernetes control plane on the lab (kube-apiserver on every control-plane
+    node behind the VIP, controller-manager, scheduler, one kwok per node); needs the binaries
+    built by `scripts/setup` (tools/build). The VIP then serves the API on `controlplane.port`."""
 
 
 class BmcSettings(Strict):
@@ -166,6 +170,9 @@ class KubernetesSettings(Strict):
     """Port the test LoadBalancer services listen on."""
     preflight: bool = True
     """Before the first test, run each image the selected tests need once on every node."""
+    node_driver: Literal["talos", "lab"] = "talos"
+    """Who answers node operations (etcd members and leader, VIP holder, service kills,
+    power, partitions): `talos` (talosctl + BMC) on a real cluster, `lab` on the Kubernetes lab."""
 
 
 class Profile(Strict):

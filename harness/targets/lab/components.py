@@ -45,6 +45,7 @@ def node_started(lab: Lab, node: str) -> None:
 
 # Order matters: later components may use earlier ones (an RGW needs its OSDs).
 COMPONENTS: list[str] = [
+    "harness.targets.lab.kube:KubernetesControlPlane",
     "harness.targets.lab.pods:PodNetwork",
     "harness.targets.lab.lb:LoadBalancers",
     "harness.targets.lab.ceph:CephStorage",

@@ -32,6 +32,7 @@ LAB_RANGE = IPv4Network("198.18.0.0/15")
 STATE_MARKER = ".cluster-harness-lab"
 PLAN_FILE = "plan.txt"  # what the running lab was built from: defects differ -> rebuild
 # binary -> the Debian package that ships it
+KUBE_LAB_SERVICES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 REQUIRED = {"etcd": "etcd-server", "keepalived": "keepalived", "nft": "nftables", "ip": "iproute2",
             "tc": "iproute2", "curl": "curl"}
 
@@ -147,6 +148,10 @@ class Lab:
         if service == "etcd":
             plan.etcd_data_dir(node).mkdir(parents=True, exist_ok=True)
             argv = etcd_argv(plan, node)
+            if plan.kube:  # Kubernetes 1.37 wants etcd >= 3.5: the one built with it, not Debian's 3.4
+                from harness.targets.lab.kube import binaries
+
+                argv[0] = str(binaries() / "etcd")
         elif service == "keepalived":
             directory = plan.keepalived_dir(node)
             directory.mkdir(parents=True, exist_ok=True)
@@ -156,8 +161,13 @@ class Lab:
             plan.notify_script.write_text(notify_script(plan))
             plan.notify_script.chmod(0o700)
             argv = keepalived_argv(plan, node)
+        elif plan.kube and service in KUBE_LAB_SERVICES:
+            from harness.targets.lab.kube import service_argv
+
+            argv = service_argv(plan, node, service)
         else:
-            raise TargetError(f"unknown lab service {service!r} (lab services: etcd, keepalived)")
+            raise TargetError(f"unknown lab service {service!r} (lab services: etcd, keepalived"
+                              f"{', ' + ', '.join(KUBE_LAB_SERVICES) if plan.kube else ''})")
         if service not in plan.services(node):
             raise TargetError(f"{node} runs no {service} in this lab")
         return procs.start(argv, netns=node, log=plan.log_path(node, service),
@@ -165,7 +175,7 @@ class Lab:
 
     def node_pids(self, node: str) -> list[int]:
         """Every process of a node: tracked daemons plus whatever lives in its namespace."""
-        tracked = [self.service_pid(node, s) for s in ("etcd", "keepalived")]
+        tracked = [self.service_pid(node, s) for s in self.plan.services(node)]
         return sorted({*procs.netns_pids(node), *(p for p in tracked if p is not None)})
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -186,7 +196,7 @@ class Lab:
                 if net.node_up(plan, node):
                     # A fresh namespace: anything still tracked lives in a dead one.
                     procs.kill_now(p for p in (self.service_pid(node.name, s) for s in
-                                               ("etcd", "keepalived")) if p is not None)
+                                               plan.services(node.name)) if p is not None)
                 net.partition(node, on=False)
                 if node.controlplane and self.service_pid(node.name, "keepalived") is None:
                     net.reset_addresses(plan, node)  # no stale VIP from an earlier life
@@ -205,7 +215,7 @@ class Lab:
             for node in plan.vrrp_nodes:
                 self.start_service(node.name, "keepalived")
                 detail.append(node.name)
-        if plan.vip_served:
+        if plan.vip_served and not plan.kube:  # on the Kubernetes lab the VIP waits for the API
             with self._step(f"VIP {plan.vip}") as detail:
                 detail.append(self.wait_vip(timeout_s=15.0))
         for component in wanted_components(plan):
@@ -219,7 +229,7 @@ class Lab:
         last = "no member answered"
         while time.monotonic() < deadline:
             try:
-                statuses = {n.name: EtcdClient(n.address, self.plan.port).status(0.5)
+                statuses = {n.name: EtcdClient(n.address, self.plan.etcd_port).status(0.5)
                             for n in self.plan.etcd_members}
             except TargetError as error:
                 last = str(error)
@@ -270,7 +280,7 @@ class Lab:
         if (state / STATE_MARKER).exists():
             shutil.rmtree(state)
         else:  # not made by us as a whole: remove only what the lab writes
-            for name in ("logs", "pids", "etcd", "keepalived", self.plan.vip_events_path.name):
+            for name in ("logs", "pids", "etcd", "keepalived", "kubernetes", self.plan.vip_events_path.name):
                 path = state / name
                 if path.is_dir():
                     shutil.rmtree(path)

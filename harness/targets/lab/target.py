@@ -38,7 +38,7 @@ class LabControlPlane(ControlPlane):
 
         def ask(address: str) -> Status | str:
             try:
-                return EtcdClient(address, self.plan.port).status(timeout_s)
+                return EtcdClient(address, self.plan.etcd_port).status(timeout_s)
             except TargetError as error:
                 return str(error)
 
@@ -77,7 +77,7 @@ class LabControlPlane(ControlPlane):
         member = self.plan.node(node)
         if not member.etcd:
             raise TargetError(f"{node} runs no etcd member in this lab")
-        EtcdClient(member.address, self.plan.port).roundtrip(
+        EtcdClient(member.address, self.plan.etcd_port).roundtrip(
             f"harness/roundtrip/{node}", f"{node}-{next(self._sequence)}", timeout_s)
 
 

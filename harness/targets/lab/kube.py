@@ -1,0 +1,174 @@
+"""The Kubernetes lab: a real control plane on the lab's nodes, as a `LabComponent`.
+
+`up` issues the PKI once, starts kube-apiserver on each control-plane node (its local etcd
+member behind it) and waits until the VIP serves `/readyz`, then the leader-elected
+controller-manager and scheduler, registers the Node objects, starts one kwok per node inside
+that node's namespace, installs the Cilium and Rook CRDs the harness uses and waits for every
+Node to be Ready. Every process is a lab service (`LabPlan.services`): tracked by PID, killed
+by power-off, restarted by power-on, stopped by `down`.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from harness.targets.base import TargetError
+from harness.targets.lab import kube_config as kc
+from harness.targets.lab import kube_pki
+
+if TYPE_CHECKING:
+    from harness.targets.lab.config import LabPlan
+    from harness.targets.lab.lifecycle import Lab
+
+BIN_ENV = "CLUSTER_HARNESS_KUBE_BIN"
+REPO = Path(__file__).resolve().parents[3]
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+CRDS = ("cilium/v1.17.3/ciliumloadbalancerippools.yaml", "cilium/v1.17.3/ciliuml2announcementpolicies.yaml",
+        "cilium/v1.17.3/ciliumnetworkpolicies.yaml", "cilium/v1.17.3/ciliumclusterwidenetworkpolicies.yaml",
+        "rook/crds/cephclusters.yaml", "rook/crds/cephblockpools.yaml", "rook/crds/cephobjectstores.yaml",
+        "rook/crds/objectbucketclaims.yaml", "rook/crds/objectbuckets.yaml")
+BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kwok", "kwok-stages")
+
+
+def binaries() -> Path:
+    """The directory with the pinned binaries: `$CLUSTER_HARNESS_KUBE_BIN`, or the cache that
+    `tools/build` (run by `scripts/setup`) filled. Refuses with the command that builds them."""
+    explicit = os.environ.get(BIN_ENV)
+    if explicit:
+        found = Path(explicit)
+    else:
+        build = REPO / "tools" / "build"
+        if not build.exists():
+            raise TargetError(f"the Kubernetes lab needs its binaries: set {BIN_ENV} to a directory "
+                              f"with {', '.join(BINARIES)}")
+        answer = subprocess.run([str(build), "--where"], capture_output=True, text=True, check=False)
+        if answer.returncode != 0:
+            raise TargetError("the Kubernetes lab's binaries are not built yet: run scripts/setup "
+                              "(or tools/build; 10-20 min the first time)")
+        found = Path(answer.stdout.strip())
+    missing = [b for b in BINARIES if not (found / b).is_file()]
+    if missing:
+        raise TargetError(f"{found} lacks {', '.join(missing)}: run tools/build")
+    return found
+
+
+def service_argv(plan: LabPlan, node: str, service: str) -> list[str]:
+    """The command line of one Kubernetes-lab service on `node`."""
+    binary = binaries() / service
+    builders = {"kube-apiserver": kc.apiserver_argv, "kube-controller-manager": kc.controller_manager_argv,
+                "kube-scheduler": kc.scheduler_argv, "kwok": kc.kwok_argv}
+    return builders[service](plan, node, binary)
+
+
+def write_files(plan: LabPlan) -> None:
+    """PKI, kubeconfigs and config files, once per lab (a new `up` after `down` issues anew)."""
+    pki = kc.pki_dir(plan)
+    if (pki / "ca.crt").exists():
+        return
+    ca = kube_pki.CertificateAuthority()
+    ca.issued.write(pki, "ca")
+    dns, ips = kc.serving_names(plan)
+    ca.issue("kube-apiserver", server=True, client=False, dns=dns, ips=ips).write(pki, "apiserver")
+    kubelet_client = ca.issue("kube-apiserver-kubelet-client", groups=("system:masters",))
+    kubelet_client.write(pki, "apiserver-kubelet-client")
+    keys = kube_pki.service_account_keys()
+    (pki / "sa.pub").write_bytes(keys.cert_pem)
+    (pki / "sa.key").touch(mode=0o600)
+    (pki / "sa.key").write_bytes(keys.key_pem)
+    stages = subprocess.run([str(binaries() / "kwok-stages")], capture_output=True, text=True,
+                            check=True, timeout=10).stdout
+    directory = kc.kube_dir(plan)
+    (directory / "admission.yaml").write_text(kc.admission_config())
+    server = kc.vip_url(plan)
+    identities = {"admin": ("kubernetes-admin", ("system:masters",)),
+                  "kube-controller-manager": ("system:kube-controller-manager", ()),
+                  "kube-scheduler": ("system:kube-scheduler", ())}
+    for name, (user, groups) in identities.items():
+        kubeconfig = kube_pki.kubeconfig(server=server, ca_pem=ca.cert_pem, user=user,
+                                         client=ca.issue(user, groups=groups))
+        path = kc.component_kubeconfig(plan, name)
+        path.touch(mode=0o600)
+        path.write_text(kubeconfig)
+    for node in plan.nodes:  # each kwok is its node's kubelet: system:node:<name>, serving its IP
+        user = f"system:node:{node.name}"
+        path = kc.component_kubeconfig(plan, f"kwok-{node.name}")
+        path.touch(mode=0o600)
+        path.write_text(kube_pki.kubeconfig(server=server, ca_pem=ca.cert_pem, user=user,
+                                            client=ca.issue(user, groups=("system:nodes",))))
+        ca.issue(node.name, server=True, client=False, dns=(node.name,),
+                 ips=(node.address,)).write(pki, f"kubelet-{node.name}")
+        kc.kwok_config_path(plan, node.name).write_text(kc.kwok_config(stages))
+
+
+def readyz(plan: LabPlan, host: str, timeout_s: float = 1.0) -> bool:
+    """Whether the apiserver at `host` answers `/readyz` with 200 (anonymous, as keepalived asks)."""
+    import http.client
+
+    context = ssl.create_default_context(cafile=str(kc.pki_dir(plan) / "ca.crt"))
+    connection = http.client.HTTPSConnection(host, kc.API_PORT, timeout=timeout_s, context=context)
+    try:
+        connection.request("GET", "/readyz")
+        return connection.getresponse().status == 200
+    except (OSError, ssl.SSLError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def wait_until(check: object, what: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if callable(check) and check():
+            return
+        time.sleep(0.2)
+    raise TargetError(f"the Kubernetes lab: {what} not within {timeout_s:g} s")
+
+
+class KubernetesControlPlane:
+    """The `LabComponent` (see components.py)."""
+
+    name = "kubernetes"
+
+    def wanted(self, plan: LabPlan) -> bool:
+        return plan.kube
+
+    def up(self, lab: Lab) -> str:
+        from harness.targets.lab.kube_objects import bootstrap, wait_nodes_ready
+
+        plan = lab.plan
+        binaries()
+        write_files(plan)
+        for node in plan.controlplane:
+            if "kube-apiserver" in plan.services(node.name):
+                lab.start_service(node.name, "kube-apiserver")
+        # The VIP follows readiness: keepalived started already and takes it once /readyz passes.
+        if plan.vrrp or plan.static_vip:
+            wait_until(lambda: readyz(plan, plan.vip), f"the API at {kc.vip_url(plan)}/readyz", 60)
+        for node in plan.controlplane:
+            for service in ("kube-controller-manager", "kube-scheduler"):
+                if service in plan.services(node.name):
+                    lab.start_service(node.name, service)
+        api = bootstrap(plan, [REFERENCE / path for path in CRDS])
+        for node in plan.nodes:
+            lab.start_service(node.name, "kwok")
+        ready = wait_nodes_ready(api, [n.name for n in plan.nodes], timeout_s=30)
+        return f"{ready}/{len(plan.nodes)} nodes Ready; kubeconfig {kc.admin_kubeconfig(plan)}"
+
+    def down(self, lab: Lab) -> None:
+        """The services go with the nodes' processes in `Lab.down`; files with the state dir."""
+
+    def running(self, lab: Lab) -> bool:
+        plan = lab.plan
+        return all(lab.service_pid(n.name, s) is not None for n in plan.nodes
+                   for s in plan.services(n.name) if s in (*kc.KUBE_SERVICES, kc.NODE_SERVICE))
+
+
+def load_crds(paths: list[Path]) -> list[dict[str, object]]:
+    return [doc for path in paths for doc in yaml.safe_load_all(path.read_text()) if doc]

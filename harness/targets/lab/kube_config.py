@@ -1,0 +1,166 @@
+"""The Kubernetes lab's command lines and config files, derived from the lab plan (pure).
+
+A real control plane the way Talos runs one: kube-apiserver on every control-plane node
+against its local etcd member, `Node,RBAC` authorization, PodSecurity `baseline` enforced by
+default, NodeRestriction; kube-controller-manager and kube-scheduler on every control-plane
+node, leader-elected, talking to the VIP; one kwok per node as its kubelet.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from pathlib import Path
+
+import yaml
+
+from harness.targets.lab.config import ETCD_CLIENT_PORT, LabPlan
+
+API_PORT = 6443
+KUBELET_PORT = 10250
+SERVICE_CIDR = "198.19.240.0/20"
+"""Service ClusterIPs: inside the lab's range, beside the pods' 198.19.<node>.0/24."""
+KWOK_POD_CIDR = "198.19.{index}.0/24"  # the node's own pod range, as the lab's pods use it
+KUBE_SERVICES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+NODE_SERVICE = "kwok"
+TALOS_LABELS = {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+CONTROLPLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+"""Talos taints control-plane nodes unless `allowSchedulingOnControlPlanes`; this cluster
+schedules on them, so the lab's Nodes carry the label but not the taint (see `node_object`)."""
+
+
+def kube_dir(plan: LabPlan) -> Path:
+    return plan.state_dir / "kubernetes"
+
+
+def pki_dir(plan: LabPlan) -> Path:
+    return kube_dir(plan) / "pki"
+
+
+def admin_kubeconfig(plan: LabPlan) -> Path:
+    """The admin's kubeconfig (system:masters, server = the VIP): what a user points at."""
+    return kube_dir(plan) / "admin.kubeconfig"
+
+
+def component_kubeconfig(plan: LabPlan, name: str) -> Path:
+    return kube_dir(plan) / f"{name}.kubeconfig"
+
+
+def vip_url(plan: LabPlan) -> str:
+    return f"https://{plan.vip}:{API_PORT}"
+
+
+def node_url(plan: LabPlan, node: str) -> str:
+    return f"https://{plan.node(node).address}:{API_PORT}"
+
+
+def serving_names(plan: LabPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(DNS names, IPs) the apiserver answers to: the VIP, every control-plane address, the
+    in-cluster `kubernetes` Service (first IP of the service range) and loopback."""
+    dns = ("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+           "kubernetes.default.svc.cluster.local", "localhost")
+    first_service_ip = str(next(IPv4Network(SERVICE_CIDR).hosts()))
+    ips = (plan.vip, *(n.address for n in plan.controlplane), first_service_ip, "127.0.0.1")
+    return dns, ips
+
+
+def admission_config() -> str:
+    """PodSecurity defaults as Talos ships them: enforce `baseline`, audit and warn `restricted`,
+    kube-system exempt. A namespace opts out with its own `pod-security.kubernetes.io/*` labels."""
+    return yaml.safe_dump({
+        "apiVersion": "apiserver.config.k8s.io/v1", "kind": "AdmissionConfiguration",
+        "plugins": [{"name": "PodSecurity", "configuration": {
+            "apiVersion": "pod-security.admission.config.k8s.io/v1",
+            "kind": "PodSecurityConfiguration",
+            "defaults": {"enforce": "baseline", "enforce-version": "latest",
+                         "audit": "restricted", "audit-version": "latest",
+                         "warn": "restricted", "warn-version": "latest"},
+            "exemptions": {"usernames": [], "runtimeClasses": [], "namespaces": ["kube-system"]},
+        }}],
+    }, sort_keys=False)
+
+
+def apiserver_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
+    n, pki = plan.node(node), pki_dir(plan)
+    return [
+        str(binary),
+        # Like Talos: each apiserver uses its own node's etcd member.
+        f"--etcd-servers=http://{n.address}:{ETCD_CLIENT_PORT}",
+        "--bind-address=0.0.0.0", f"--secure-port={API_PORT}", f"--advertise-address={n.address}",
+        f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
+        f"--client-ca-file={pki / 'ca.crt'}",
+        f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+        f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+        f"--service-account-key-file={pki / 'sa.pub'}",
+        f"--service-account-signing-key-file={pki / 'sa.key'}",
+        f"--service-account-issuer={vip_url(plan)}",
+        f"--service-cluster-ip-range={SERVICE_CIDR}",
+        "--authorization-mode=Node,RBAC",
+        "--enable-admission-plugins=NodeRestriction",
+        f"--admission-control-config-file={kube_dir(plan) / 'admission.yaml'}",
+        "--kubelet-preferred-address-types=InternalIP",
+        "--profiling=false", "--v=1",
+    ]
+
+
+def controller_manager_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
+    n, pki = plan.node(node), pki_dir(plan)
+    kubeconfig = component_kubeconfig(plan, "kube-controller-manager")
+    return [
+        str(binary), f"--kubeconfig={kubeconfig}",
+        f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
+        "--leader-elect=true", "--use-service-account-credentials=true",
+        f"--service-account-private-key-file={pki / 'sa.key'}", f"--root-ca-file={pki / 'ca.crt'}",
+        f"--cluster-signing-cert-file={pki / 'ca.crt'}", f"--cluster-signing-key-file={pki / 'ca.key'}",
+        f"--bind-address={n.address}", "--profiling=false", "--v=1",
+    ]
+
+
+def scheduler_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
+    kubeconfig = component_kubeconfig(plan, "kube-scheduler")
+    return [
+        str(binary), f"--kubeconfig={kubeconfig}",
+        f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
+        "--leader-elect=true", f"--bind-address={plan.node(node).address}", "--profiling=false",
+        "--v=1",
+    ]
+
+
+def node_object(plan: LabPlan, node: str) -> dict[str, object]:
+    """The Node as a kubelet on Talos registers it: role label on control-plane nodes, Talos-like
+    labels; kwok fills in its status (addresses, conditions, kubelet port)."""
+    n = plan.node(node)
+    labels = {**TALOS_LABELS, "kubernetes.io/hostname": node}
+    if n.controlplane:
+        labels["node-role.kubernetes.io/control-plane"] = ""
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": node, "labels": labels,
+                         "annotations": {"kwok.x-k8s.io/node": "fake",
+                                         "node.alpha.kubernetes.io/ttl": "0"}},
+            "spec": {"podCIDR": KWOK_POD_CIDR.format(index=plan.nodes.index(n) + 1)}}
+
+
+def kwok_config_path(plan: LabPlan, node: str) -> Path:
+    return kube_dir(plan) / f"kwok-{node}.yaml"
+
+
+def kwok_config(stages: str) -> str:
+    """kwok's config: its own default stages (printed by `kwok-stages`, see tools/kwok) and one
+    ClusterExec rule: an exec into any pod on the node runs the command on kwok's host, which is
+    the node's network namespace. That is how node facts reach a lab node through the exec API."""
+    cluster_exec = {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterExec",
+                    "metadata": {"name": "node-namespace"}, "spec": {"execs": [{"local": {}}]}}
+    return f"{stages.rstrip()}\n---\n{yaml.safe_dump(cluster_exec, sort_keys=False)}"
+
+
+def kwok_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
+    n, pki = plan.node(node), pki_dir(plan)
+    return [
+        str(binary), f"--kubeconfig={component_kubeconfig(plan, f'kwok-{node}')}",
+        f"--config={kwok_config_path(plan, node)}",
+        f"--manage-single-node={node}", f"--node-name={node}", f"--node-ip={n.address}",
+        f"--node-port={KUBELET_PORT}", f"--server-address={n.address}:{KUBELET_PORT}",
+        f"--tls-cert-file={pki / f'kubelet-{node}.crt'}",
+        f"--tls-private-key-file={pki / f'kubelet-{node}.key'}",
+        f"--cidr={KWOK_POD_CIDR.format(index=plan.nodes.index(n) + 1)}",
+        "--node-lease-duration-seconds=40",
+    ]
