@@ -43,6 +43,8 @@ CATALOGUE: dict[str, DefectKind] = {
                    "no OSD may stop"),
         DefectKind("osd-slow-markdown", "OSD heartbeat grace of 120 s: a dead node's OSD is not "
                    "marked down in time, I/O to its PGs stalls through the outage"),
+        DefectKind("apiserver-down", "Kubernetes lab: the named node's kube-apiserver never runs "
+                   "(the VIP stays on the others)", True),
         DefectKind("wrong-mtu", "the named node's interface runs MTU 1400, not the profile's", True),
     )
 }

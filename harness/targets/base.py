@@ -194,6 +194,10 @@ class Target(ABC):
         """A testinfra `Host` for node facts (arrives with the node-facts suite)."""
         raise TargetError(f"{self.kind} target has no node-facts backend yet")
 
+    def data_path(self, node: str) -> str:
+        """Where `node` keeps its data, as its `host()` sees the path."""
+        raise TargetError(f"{self.kind} target does not know where nodes keep data")
+
     def components(self) -> dict[str, str]:
         """Versions of cluster components this target can see, for the run file."""
         return {}

@@ -50,11 +50,6 @@ def line_rate_mbit(host: Any, iface: str) -> tuple[float, str]:
     return float(speed), f"/sys/class/net/{iface}/speed"
 
 
-def data_path(target: Target, profile: Profile, node: str) -> str:
-    """Where the node keeps data: on the lab a per-node directory of its state, on Talos /var."""
-    return str(profile.lab.state_dir / "disks" / node) if target.kind == "lab" else "/host/var"
-
-
 def test_link_speed_and_mtu_match_the_profile(host: Any, any_node: str, profile: Profile) -> None:
     iface = interface_of(host, str(profile.node(any_node).address))
     mtu = int(host.file(f"/sys/class/net/{iface}/mtu").content_string)
@@ -83,7 +78,7 @@ def test_clock_is_synchronised(host: Any, any_node: str) -> None:
 
 
 def test_data_disk_has_room(host: Any, any_node: str, target: Target, profile: Profile) -> None:
-    path = data_path(target, profile, any_node)
+    path = target.data_path(any_node)
     fields = host.check_output(f"df -Pk {path}").splitlines()[-1].split()
     free_gib = int(fields[3]) / 1024**2
     assert free_gib >= MIN_FREE_GIB, f"{any_node}: {path} has {free_gib:.1f} GiB free, needs {MIN_FREE_GIB}"

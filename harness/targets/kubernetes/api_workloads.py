@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 from typing import Any
 
 import websocket
@@ -106,8 +108,9 @@ class WorkloadCalls(RequestPath):
                 if session.is_open():
                     session.close()
                     raise TimeoutError(f"still running after {timeout_s:g} s")
+                status = session.read_channel(k8s_stream.ws_client.ERROR_CHANNEL)
                 return {"stdout": session.read_stdout(), "stderr": session.read_stderr(),
-                        "exit_code": session.returncode}
+                        "exit_code": exit_code_from_status(status)}
             except websocket.WebSocketException as error:
                 raise ConnectionError(str(error)) from error
             except AttributeError as error:
@@ -120,3 +123,28 @@ class WorkloadCalls(RequestPath):
 
         return dict(self._call(f"exec in pod {namespace}/{name}", run, timeout_s=timeout_s,
                                attempts=attempts))
+
+
+EXIT_STATUS = re.compile(r"exit status (\d+)\s*$")
+
+
+def exit_code_from_status(text: str) -> int | None:
+    """The exit code in the exec stream's closing Status (its error channel); None without one.
+
+    A kubelet says `Success`, or `NonZeroExitCode` with an `ExitCode` cause holding the number.
+    Other servers of the kubelet API (kwok) report a failed command as an internal error whose
+    message ends in Go's `exit status N`: read that too, rather than call an honest exit 1 a
+    broken stream (the client's own `returncode` raises on it)."""
+    if not text:
+        return None
+    try:
+        status = json.loads(text)
+    except ValueError:
+        return None
+    if status.get("status") == "Success":
+        return 0
+    for cause in (status.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode" and str(cause.get("message", "")).isdigit():
+            return int(cause["message"])
+    found = EXIT_STATUS.search(str(status.get("message", "")))
+    return int(found.group(1)) if found else None

@@ -1,10 +1,12 @@
-"""Control-plane capabilities on Talos: etcd members and leader and the VIP holder through
-talosctl, the availability unit (`roundtrip`) as a ConfigMap create + read + delete via the VIP."""
+"""Control-plane capabilities on Kubernetes: the availability unit (`roundtrip`) is a ConfigMap
+create + read + delete through the VIP; etcd members and the VIP holder come from a `NodeView`
+(talosctl on Talos, the lab's own view on the Kubernetes lab)."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Protocol
 
 from harness.profile import Profile
 from harness.targets.base import ControlPlane, Member, TargetError
@@ -13,27 +15,21 @@ from harness.targets.kubernetes.api import KubeAPI
 from harness.targets.kubernetes.talos import Talos, TalosError
 
 
-class TalosControlPlane(ControlPlane):
-    def __init__(
-        self,
-        *,
-        profile: Profile,
-        talos: Talos,
-        api_at: Callable[[str], KubeAPI],
-        namespace: Callable[[], str],
-        run_id: Callable[[], str],
-    ) -> None:
+class NodeView(Protocol):
+    """What only the nodes themselves can tell: etcd's members and leader, who holds the VIP."""
+
+    def members(self, timeout_s: float = 2.0) -> list[Member]: ...
+
+    def vip_holder(self) -> str | None: ...
+
+
+class TalosNodeView:
+    """Through talosctl: `etcd status` on every control-plane node, addresses of every node."""
+
+    def __init__(self, *, profile: Profile, talos: Talos) -> None:
         self.profile = profile
         self.talos = talos
-        self.api_at = api_at  # host:port -> an adapter whose requests go to exactly that address
-        self.namespace = namespace
-        self.run_id = run_id
-        self._sequence = itertools.count()
         self._by_ip = {str(n.address): n.name for n in profile.nodes}
-
-    @property
-    def endpoint(self) -> str:
-        return f"{self.profile.controlplane.endpoint}:{self.profile.controlplane.port}"
 
     def members(self, timeout_s: float = 2.0) -> list[Member]:
         nodes = self.profile.controlplane_nodes()
@@ -82,6 +78,34 @@ class TalosControlPlane(ControlPlane):
             {self._by_ip.get(node, node) for node, address in found if address.startswith(vip)}
         )
         return holders[0] if holders else None
+
+
+class KubeControlPlane(ControlPlane):
+    def __init__(
+        self,
+        *,
+        profile: Profile,
+        nodes: NodeView,
+        api_at: Callable[[str], KubeAPI],
+        namespace: Callable[[], str],
+        run_id: Callable[[], str],
+    ) -> None:
+        self.profile = profile
+        self.nodes = nodes
+        self.api_at = api_at  # host:port -> an adapter whose requests go to exactly that address
+        self.namespace = namespace
+        self.run_id = run_id
+        self._sequence = itertools.count()
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.profile.controlplane.endpoint}:{self.profile.controlplane.port}"
+
+    def members(self, timeout_s: float = 2.0) -> list[Member]:
+        return self.nodes.members(timeout_s)
+
+    def vip_holder(self) -> str | None:
+        return self.nodes.vip_holder()
 
     def _roundtrip(self, api: KubeAPI, label: str, timeout_s: float) -> None:
         name = manifests.object_name("roundtrip", label, str(next(self._sequence)))

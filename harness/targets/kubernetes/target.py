@@ -22,9 +22,10 @@ from harness.targets.base import Faults, NodeInfo, Target, TargetError
 from harness.targets.kubernetes import manifests
 from harness.targets.kubernetes.api import KubeAPI, kubeconfig_path, load_client
 from harness.targets.kubernetes.bmc import TuringPiBmc
-from harness.targets.kubernetes.controlplane import TalosControlPlane
+from harness.targets.kubernetes.controlplane import KubeControlPlane, NodeView, TalosNodeView
 from harness.targets.kubernetes.errors import APIConflict, APIError
 from harness.targets.kubernetes.faults import TalosFaults
+from harness.targets.kubernetes.labdriver import LabNodeDriver
 from harness.targets.kubernetes.network import KubernetesNetwork
 from harness.targets.kubernetes.plan import (
     PlannedWrite,
@@ -69,19 +70,26 @@ class KubernetesTarget(Target):
         self._node_debug: NodeDebugPods | None = None  # testinfra is imported on first use
         self._namespace_created = False
         self.plan_sink: PlanSink | None = None  # set in plan mode (`--dry-run`)
-        self._controlplane = TalosControlPlane(
-            profile=profile,
-            talos=self.talos,
-            api_at=self.api_at,
-            namespace=lambda: self.namespace,
-            run_id=lambda: self.run_id,
-        )
-        self._faults = TalosFaults(
+        self.lab_driver = LabNodeDriver(profile) if k.node_driver == "lab" else None
+        self.talos_view = TalosNodeView(profile=profile, talos=self.talos)
+        self._faults: Faults = TalosFaults(
             talos=self.talos,
             bmc=self.bmc,
             address_of=self.address_of,
             events=self.events,
             partition_pod=self._partition,
+        )
+        nodes: NodeView = self.talos_view
+        if self.lab_driver is not None:  # node operations by the lab; the API is the real one
+            self.events = self.lab_driver.events
+            self._faults = self.lab_driver.faults
+            nodes = self.lab_driver
+        self._controlplane = KubeControlPlane(
+            profile=profile,
+            nodes=nodes,
+            api_at=self.api_at,
+            namespace=lambda: self.namespace,
+            run_id=lambda: self.run_id,
         )
 
     def bind_run(self, run_id: str) -> None:
@@ -98,8 +106,9 @@ class KubernetesTarget(Target):
         self._api = PlanningAPI(sink)  # type: ignore[assignment]
         self.talos = RefusingTool("talosctl")  # type: ignore[assignment]
         self.bmc = RefusingTool("BMC") if self.bmc is not None else None  # type: ignore[assignment]
-        self._controlplane.talos = self.talos
-        self._faults.talos, self._faults.bmc = self.talos, self.bmc
+        self.talos_view.talos = self.talos
+        if isinstance(self._faults, TalosFaults):
+            self._faults.talos, self._faults.bmc = self.talos, self.bmc
 
     def plan_fault(self, action: str, node: str, service: str | None = None,
                    duration_s: float | None = None) -> str:
@@ -215,6 +224,8 @@ class KubernetesTarget(Target):
             self.api.create_namespace(manifests.namespace(self.run_id))
             self._namespace_created = True
             return
+        if self.lab_driver is not None:
+            self.lab_driver.prepare()  # the Kubernetes lab comes up unless it runs already
         try:
             self.api.version(timeout_s=self.settings.reachability_timeout_s, attempts=1)
         except APIError as error:
@@ -252,10 +263,14 @@ class KubernetesTarget(Target):
     def release(self) -> None:
         if self._network is not None:
             self._network.close()
-        if self._namespace_created:
-            self.api.delete_namespace(self.namespace)
-            self._namespace_created = False
-            log.info("deleted namespace %s", self.namespace)
+        try:
+            if self._namespace_created:
+                self.api.delete_namespace(self.namespace)
+                self._namespace_created = False
+                log.info("deleted namespace %s", self.namespace)
+        finally:
+            if self.lab_driver is not None:
+                self.lab_driver.release()  # down only if this session brought it up
 
     # -- capabilities ----------------------------------------------------------------------
     def nodes(self) -> list[NodeInfo]:
@@ -280,7 +295,7 @@ class KubernetesTarget(Target):
         return infos
 
     @property
-    def controlplane(self) -> TalosControlPlane:
+    def controlplane(self) -> KubeControlPlane:
         return self._controlplane
 
     @property
@@ -311,12 +326,23 @@ class KubernetesTarget(Target):
         storage: KubernetesStorage = self.__dict__["_storage"]
         return storage
 
+    def data_path(self, node: str) -> str:
+        """Talos' /var through the node-debug pod's host mount; on the Kubernetes lab kwok runs
+        commands on the node itself, whose data disk is the lab's."""
+        if self.lab_driver is not None:
+            return self.lab_driver.lab.data_path(node)
+        self.address_of(node)
+        return "/host/var"
+
     def components(self) -> dict[str, str]:
         found: dict[str, str] = {}
         if self.plan_sink is not None:
             return found
         try:
             found["kubernetes"] = str(self.api.version(attempts=1).get("gitVersion", ""))
+            if self.lab_driver is not None:
+                found.update(self.lab_driver.components())
+                return found
             tags = self.talos.versions([str(n.address) for n in self.profile.nodes])
             if tags:
                 found["talos"] = sorted(set(tags.values()))[-1]

@@ -102,7 +102,8 @@ class LabPlan:
         """What runs on `node`, in start order (power-on restarts them in this order)."""
         n = self.node(node)
         kube_cp = self.kube and n.controlplane
-        return tuple(s for s, on in (("etcd", n.etcd), ("kube-apiserver", kube_cp),
+        apiserver = kube_cp and self.defect_node("apiserver-down") != node
+        return tuple(s for s, on in (("etcd", n.etcd), ("kube-apiserver", apiserver),
                                       ("keepalived", n in self.vrrp_nodes),
                                       ("kube-controller-manager", kube_cp),
                                       ("kube-scheduler", kube_cp), ("kwok", self.kube)) if on)

@@ -95,6 +95,7 @@ def apiserver_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
         f"--service-account-issuer={vip_url(plan)}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         "--authorization-mode=Node,RBAC",
+        "--allow-privileged=true",  # as Talos sets it: privileged pods are for PodSecurity to judge
         "--enable-admission-plugins=NodeRestriction",
         f"--admission-control-config-file={kube_dir(plan) / 'admission.yaml'}",
         "--kubelet-preferred-address-types=InternalIP",

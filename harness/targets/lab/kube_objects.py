@@ -40,12 +40,14 @@ KWOK_READER = "cluster-harness:kwok-node-reader"
 
 
 def kwok_reader_rbac() -> tuple[dict[str, Any], dict[str, Any]]:
-    """kwok lists every Node and Pod before it picks out its own (a kubelet asks for its own by
-    field selector, which the Node authorizer allows): nodes may read both, cluster-wide. Writes
+    """kwok lists every Node, Pod and node Lease before it picks out its own (a kubelet asks for
+    its own by name or field selector, which the Node authorizer allows): nodes may read them. Writes
     stay under the Node authorizer and NodeRestriction: a node changes only its own objects."""
     role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
             "metadata": {"name": KWOK_READER},
             "rules": [{"apiGroups": [""], "resources": ["nodes", "pods"],
+                       "verbs": ["get", "list", "watch"]},
+                      {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
                        "verbs": ["get", "list", "watch"]}]}
     binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
                "metadata": {"name": KWOK_READER},

@@ -164,9 +164,18 @@ class LabTarget(Target):
         skewed = self.plan.defect_node("clock-skew") == node
         return lab_host(node, clock_offset_s=CLOCK_SKEW_S if skewed else 0)
 
+    def data_path(self, node: str) -> str:
+        """The node's data disk: a directory of the lab's state (a full tmpfs under `disk-full`)."""
+        return str(self.plan.data_dir(self.plan.node(node).name))
+
     def components(self) -> dict[str, str]:
         found = {}
-        for name, argv in (("etcd", ["etcd", "--version"]), ("keepalived", ["keepalived", "--version"])):
+        etcd = "etcd"
+        if self.plan.kube:  # the Kubernetes lab runs the etcd built beside its apiserver
+            from harness.targets.lab.kube import binaries
+
+            etcd = str(binaries() / "etcd")
+        for name, argv in (("etcd", [etcd, "--version"]), ("keepalived", ["keepalived", "--version"])):
             try:
                 out = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False)
             except (OSError, subprocess.TimeoutExpired):
