@@ -153,8 +153,10 @@ class FakeKubernetes:
         self.injections.append(Injection(method, path_contains, status, times))
 
     def writes(self) -> list[str]:
-        """Every non-GET call, in order: what the tests assert as 'the API calls issued'."""
-        return [f"{c.method} {c.path}" for c in self.calls if c.method != "GET"]
+        """Every non-GET call, in order: what the tests assert as 'the API calls issued'.
+        Access reviews (`can-i` questions, which change nothing) are not writes."""
+        return [f"{c.method} {c.path}" for c in self.calls
+                if c.method != "GET" and not c.path.endswith(("accessreviews", "subjectreviews"))]
 
     def _store(self, gv: str, namespace: str, resource: str) -> dict[str, Obj]:
         return self.objects.setdefault((gv, namespace, resource), {})
@@ -248,6 +250,13 @@ class FakeKubernetes:
     def _create(
         self, gv: str, namespace: str, resource: str, store: dict[str, Obj], body: Obj
     ) -> tuple[int, Obj]:
+        if resource in ("selfsubjectaccessreviews", "selfsubjectreviews"):
+            # The fake has no RBAC: every user may do everything (the Kubernetes lab tests the
+            # real authorizer, tests/kubelab/test_kube_api.py).
+            answer = json.loads(json.dumps(body))
+            answer["status"] = ({"allowed": True} if resource == "selfsubjectaccessreviews"
+                                else {"userInfo": {"username": "fake-admin"}})
+            return 200, answer  # not 201: reviews are not stored, no create hooks fire
         name = body.get("metadata", {}).get("name", "")
         if not name:
             return 422, status_body(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from harness.targets.kubernetes.api_objects import ObjectCalls
 from harness.targets.kubernetes.api_workloads import WorkloadCalls
-from harness.targets.kubernetes.errors import APINotFound
+from harness.targets.kubernetes.errors import APIError, APINotFound
 from harness.targets.kubernetes.request import Obj, kubeconfig_path, load_client
 
 __all__ = ["KubeAPI", "Obj", "kubeconfig_path", "load_client"]
@@ -43,6 +43,36 @@ class KubeAPI(WorkloadCalls, ObjectCalls):
                 label_selector=label_selector,
             )["items"]
         )
+
+    def read_namespace(self, name: str) -> Obj | None:
+        """The namespace, or None once it is gone."""
+        try:
+            return dict(self._call(f"read namespace {name}", self.core.read_namespace, name))
+        except APINotFound:
+            return None
+
+    def access_allowed(self, *, verb: str, resource: str, group: str = "", namespace: str = "",
+                       subresource: str = "") -> bool:
+        """Whether this kubeconfig's user may do it: a SelfSubjectAccessReview, as `kubectl auth
+        can-i` asks (every user may ask it about themselves)."""
+        attributes = {"verb": verb, "resource": resource, "group": group, "namespace": namespace,
+                      "subresource": subresource}
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": {k: v for k, v in attributes.items() if v}}}
+        answer = self._call(f"can-i {verb} {resource}", self.authorization.create_self_subject_access_review,
+                            body)
+        return bool((answer.get("status") or {}).get("allowed"))
+
+    def whoami(self) -> str | None:
+        """The user name the API server sees (a SelfSubjectReview), None if it won't say."""
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+        try:
+            answer = self._call("whoami", self.authentication.create_self_subject_review, body,
+                                attempts=1)
+        except APIError:
+            return None
+        name = ((answer.get("status") or {}).get("userInfo") or {}).get("username")
+        return str(name) if name else None
 
     def delete_namespace(self, name: str, *, missing_ok: bool = True) -> None:
         try:

@@ -18,6 +18,7 @@ from testinfra.host import Host
 from harness.targets.base import TargetError
 from harness.targets.kubernetes import manifests
 from harness.targets.kubernetes.api import KubeAPI
+from harness.targets.kubernetes.errors import APIForbidden
 from harness.targets.kubernetes.workloads import ExecResult
 
 NODE_DEBUG_LIFETIME_S = 3600
@@ -71,7 +72,17 @@ class NodeDebugPods:
         if node not in self._hosts:
             body = node_debug_pod(node, run_id=self.run_id(), image=self.image)
             namespace, pod = self.namespace(), str(body["metadata"]["name"])
-            self.api().create_pod(namespace, body)
+            try:
+                self.api().create_pod(namespace, body)
+            except APIForbidden as error:
+                if "PodSecurity" not in str(error):
+                    raise
+                raise TargetError(
+                    f"node facts of {node}: PodSecurity in namespace {namespace} refuses the "
+                    "privileged node-debug pod; label the namespace "
+                    "pod-security.kubernetes.io/enforce=privileged (the run's own namespace is) "
+                    f"- the API server said: {error.status.message if error.status else error}"
+                ) from None
             self.wait_ready(namespace, pod)
             backend = PodExecBackend(node, pod, lambda argv: self.exec_in(namespace, pod, argv))
             self._hosts[node] = host = Host(backend)

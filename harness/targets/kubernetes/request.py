@@ -109,6 +109,8 @@ class RequestPath:
         self.batch = k8s.BatchV1Api(api_client)
         self.coordination = k8s.CoordinationV1Api(api_client)
         self.custom = k8s.CustomObjectsApi(api_client)
+        self.authorization = k8s.AuthorizationV1Api(api_client)
+        self.authentication = k8s.AuthenticationV1Api(api_client)
         self.version_api = k8s.VersionApi(api_client)
 
     @property

@@ -37,5 +37,7 @@ class WaitSettings:
     """Seconds between two progress lines in the log while waiting."""
     pod_timeout_s: float = 120.0
     """Seconds a pod may take from creation to Running/Succeeded (image pulls included)."""
+    namespace_gone_timeout_s: float = 60.0
+    """Seconds the end of a run waits for its namespace to be gone before it reports what holds it."""
     job_timeout_s: float = 600.0
     """Seconds a Job may take to complete, by default."""

@@ -53,6 +53,22 @@ def partition_seconds(heal_after_s: float | None) -> int:
     return PARTITION_HEAL_AFTER_S if heal_after_s is None else max(1, math.ceil(heal_after_s))
 
 
+def namespace_stuck_sentence(namespace: Any, waited_s: float) -> str:
+    """One sentence on a namespace that is still there: its phase and what its conditions say
+    holds it (finalizers, content left), as the namespace controller reports them."""
+    name = namespace["metadata"]["name"]
+    status = namespace.get("status") or {}
+    reasons = [c.get("message", "") for c in status.get("conditions") or []
+               if c.get("status") == "True" and c.get("type") in (
+                   "NamespaceFinalizersRemaining", "NamespaceContentRemaining",
+                   "NamespaceDeletionContentFailure", "NamespaceDeletionDiscoveryFailure")]
+    finalizers = (namespace.get("spec") or {}).get("finalizers") or []
+    held = "; ".join(r for r in reasons if r) or (
+        f"finalizers {', '.join(finalizers)}" if finalizers else "no reason given yet")
+    return (f"namespace {name} is still {status.get('phase', 'there')} after {waited_s:g} s: {held} "
+            "(not waiting longer; `harness clean` removes it once that is resolved)")
+
+
 class KubernetesTarget(Target):
     kind = "kubernetes"
     settings = ClientSettings()
@@ -232,6 +248,9 @@ class KubernetesTarget(Target):
             raise HarnessError(
                 f"the Kubernetes API at {self.api.host} is unreachable: {error}"
             ) from None
+        from harness.targets.kubernetes import permissions
+
+        permissions.check(self.api, permissions.SESSION, self.namespace)
         # A conflict is a retried create that had landed: the namespace is ours by its name.
         with contextlib.suppress(APIConflict):
             self.api.create_namespace(manifests.namespace(self.run_id))
@@ -245,6 +264,10 @@ class KubernetesTarget(Target):
             preflight_images,
         )
 
+        if self.plan_sink is None:
+            from harness.targets.kubernetes import permissions
+
+            permissions.check(self.api, permissions.needed(needs), self.namespace)
         images = preflight_images(self.profile, needs)
         if not images or not self.profile.kubernetes.preflight:
             return
@@ -267,10 +290,24 @@ class KubernetesTarget(Target):
             if self._namespace_created:
                 self.api.delete_namespace(self.namespace)
                 self._namespace_created = False
-                log.info("deleted namespace %s", self.namespace)
+                if self.plan_sink is None:  # a plan only lists the deletion
+                    self._wait_namespace_gone()
         finally:
             if self.lab_driver is not None:
                 self.lab_driver.release()  # down only if this session brought it up
+
+    def _wait_namespace_gone(self) -> None:
+        """Bounded: a namespace held by a finalizer is reported with what holds it, not waited
+        on forever (`harness clean` removes it once the finalizer is gone)."""
+        deadline = time.monotonic() + self.wait.namespace_gone_timeout_s
+        found = self.api.read_namespace(self.namespace)
+        while found is not None and time.monotonic() < deadline:
+            time.sleep(self.wait.poll_interval_s)
+            found = self.api.read_namespace(self.namespace)
+        if found is None:
+            log.info("deleted namespace %s", self.namespace)
+            return
+        log.warning("%s", namespace_stuck_sentence(found, self.wait.namespace_gone_timeout_s))
 
     # -- capabilities ----------------------------------------------------------------------
     def nodes(self) -> list[NodeInfo]:
