@@ -68,6 +68,18 @@ class CertificateAuthority:
             .sign(self._key, hashes.SHA256())
         )
 
+    @classmethod
+    def load(cls, cert_path: Path, key_path: Path) -> CertificateAuthority:
+        """The lab's CA from its files, to issue more identities (a test's limited user)."""
+        ca = cls.__new__(cls)
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{key_path}: not an EC private key")
+        ca._key = key
+        ca.cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        ca._name = ca.cert.subject
+        return ca
+
     @property
     def cert_pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)

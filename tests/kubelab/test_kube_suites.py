@@ -1,0 +1,91 @@
+"""The suites and the control-plane scenarios through the kubernetes target on the Kubernetes lab,
+as a user runs them (`pytest ... --profile profiles/lab-kubernetes.yaml`): they pass on a healthy
+lab, each check fails on its seeded defect, and measured outages match the lab's ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.targets.lab import LabTarget
+from tests.kubelab.conftest import PROFILE, defect_profile
+from tests.lab.harness_run import run_harness
+
+pytestmark = pytest.mark.kubelab
+
+SUITE_DEFECTS = {
+    # cp3's apiserver is down: the VIP stays on the others, only the direct check sees it.
+    "apiserver-down:cp3": {"test_member_reachable_directly[cp3]"},
+    # cp3 runs no etcd member, so its apiserver (which uses the local member) never gets ready.
+    "etcd-two-members": {"test_all_members_healthy", "test_member_reachable_directly[cp3]"},
+}
+SCENARIOS = ("scenarios/vip-holder-power-loss.yaml", "scenarios/etcd-leader-killed.yaml",
+             "scenarios/follower-partitioned.yaml")
+GROUND_TRUTH_TOLERANCE_S = 0.2
+
+
+def test_controlplane_and_node_suites_pass(healthy_kube_lab: LabTarget, tmp_path: Path) -> None:
+    run = run_harness(tmp_path, "suites/controlplane", "suites/nodes", profile=PROFILE)
+    assert run.returncode == 0, run.output
+    outcomes = run.outcomes()
+    assert len(outcomes) == 8 + 16
+    assert set(outcomes.values()) == {"passed"}
+    meta = run.document["run"]
+    assert meta["target"] == "kubernetes://lab-kubernetes"
+    assert meta["components"]["kubernetes"] == "v1.37.2"
+    assert meta["components"]["etcd"].startswith("3.7")
+
+
+@pytest.mark.parametrize("defect", sorted(SUITE_DEFECTS))
+def test_controlplane_checks_fail_on_their_defect(kube_lab: LabTarget, tmp_path: Path,
+                                                   defect: str) -> None:
+    run = run_harness(tmp_path, "suites/controlplane", profile=defect_profile(tmp_path, defect))
+    assert run.returncode == 1, run.output
+    assert run.failed() == SUITE_DEFECTS[defect], run.output
+    assert len(run.outcomes()) == 8
+
+
+def api_probe(run: object, scenario: str) -> dict[str, object]:
+    probes = [t["data"] for t in run.timelines("probe")  # type: ignore[attr-defined]
+              if t["name"].endswith(".api") and t["nodeid"].endswith(scenario)]
+    assert len(probes) == 1, probes
+    probe: dict[str, object] = probes[0]
+    return probe
+
+
+def test_controlplane_scenarios_match_the_ground_truth(healthy_kube_lab: LabTarget,
+                                                       tmp_path: Path) -> None:
+    run = run_harness(tmp_path, *SCENARIOS, "--allow-disruption", profile=PROFILE)
+    assert run.returncode == 0, run.output
+    assert set(run.outcomes().values()) == {"passed"} and len(run.outcomes()) == 3
+    # Power loss of the VIP holder: the API is back when keepalived moved the VIP to a node
+    # whose apiserver is ready (its notify script stamps the instant).
+    probe = api_probe(run, "vip-holder-power-loss")
+    events = {e["kind"]: e["time"] for e in probe["events"]}  # type: ignore[attr-defined]
+    truth = events["vip-moved"] - events["power-off"]
+    measured = float(probe["longest_unavailable_s"])  # type: ignore[arg-type]
+    print(f"VIP holder power loss via the API: measured {measured:.3f} s, ground truth {truth:.3f} s")
+    assert abs(measured - truth) <= GROUND_TRUTH_TOLERANCE_S, (measured, truth)
+    # A partitioned follower costs the API nothing: the ground truth is no election at all.
+    partition = api_probe(run, "follower-partitioned")
+    assert partition["longest_unavailable_s"] == 0.0
+    assert not [e for e in partition["events"] if e["kind"] == "leader-elected"]  # type: ignore[attr-defined]
+    # etcd leader killed: writes stop until a new leader is elected (etcd's log stamps it) - or,
+    # when the leader's node also held the VIP, until the VIP leaves the apiserver that lost its
+    # only (local) etcd member (keepalived's notify stamps that).
+    leader = api_probe(run, "etcd-leader-killed")
+    events = {e["kind"]: e["time"] for e in leader["events"]}  # type: ignore[attr-defined]
+    back = events.get("vip-moved", events["leader-elected"])
+    truth = back - events["kill"]
+    outage = float(leader["longest_unavailable_s"])  # type: ignore[arg-type]
+    print(f"etcd leader killed via the API: measured {outage:.3f} s, ground truth {truth:.3f} s "
+          f"({'VIP moved' if 'vip-moved' in events else 'election'})")
+    assert abs(outage - truth) <= GROUND_TRUTH_TOLERANCE_S, (outage, truth)
+
+
+def test_a_stuck_vip_fails_the_power_loss_scenario(kube_lab: LabTarget, tmp_path: Path) -> None:
+    run = run_harness(tmp_path, "scenarios/vip-holder-power-loss.yaml", "--allow-disruption",
+                      profile=defect_profile(tmp_path, "vip-stuck"))
+    assert run.returncode == 1, run.output
+    assert "vip.changes = 0, expected >= 1: NOT met" in run.output
