@@ -1,4 +1,4 @@
-"""Validate a custom resource against the upstream CRD in `../shared/reference/cilium/<release>/`.
+"""Validate a custom resource against the upstream CRD in `harness/reference/cilium/<release>/`.
 
 The CRD's `openAPIV3Schema` for the object's apiVersion, made strict the way the API server's
 structural pruning is (an object with declared properties accepts no other field, unless it says
@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from tests.shared_files import REFERENCE
+from harness.targets.lab.kube import REFERENCE  # the repo's own copies (harness/reference)
 
 CILIUM = REFERENCE / "cilium"
 RELEASES = ("v1.17.3", "main-20260621")

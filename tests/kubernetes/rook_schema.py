@@ -1,4 +1,4 @@
-"""Validate Rook custom resources against the CRDs in `../shared/reference/rook/crds/` (v1.20.6).
+"""Validate Rook custom resources against the CRDs in `harness/reference/rook/crds/` (v1.20.6).
 
 Same strictness as `crd_schema.py` (structural pruning: undeclared fields are errors). Two parts
 of Rook's schemas are not checked by jsonschema: `nullable: true` (our objects carry no nulls)
@@ -13,8 +13,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from harness.targets.lab.kube import REFERENCE  # the repo's own copies (harness/reference)
 from tests.kubernetes.crd_schema import FORMATS, _strict
-from tests.shared_files import REFERENCE
 
 ROOK_CRDS = REFERENCE / "rook" / "crds"
 IMPLICIT = {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"}}

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from harness.netpol import PolicyError, parse_policies
-from tests.shared_files import REFERENCE as SHARED_REFERENCE
+from harness.targets.lab.kube import REFERENCE as REPO_REFERENCE
 from tests.unit.netpol_cases import allowed, netpol, why
 
-CRDS = SHARED_REFERENCE / "cilium"
+CRDS = REPO_REFERENCE / "cilium"
 
 
 def cnp(name: str, namespace: str, spec: str) -> str:

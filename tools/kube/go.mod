@@ -1,4 +1,4 @@
-// Pinned Kubernetes control-plane binaries for the Kubernetes lab (see README.md here).
+// Pinned Kubernetes control-plane binaries for the Kubernetes lab (see ../README.md).
 module cluster-harness/tools/kube
 
 go 1.26.0

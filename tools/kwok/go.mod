@@ -1,4 +1,4 @@
-// kwok, the node layer of the Kubernetes lab: it manages the lab's Node objects (see ../kube/README.md).
+// kwok, the node layer of the Kubernetes lab: it manages the lab's Node objects (see ../README.md).
 module cluster-harness/tools/kwok
 
 go 1.26.0
