@@ -3,9 +3,11 @@ scheduler and one kwok per node (profiles/lab-kubernetes.yaml). Needs root and t
 `scripts/setup` builds (tools/build); the tier is skipped with that sentence when they are missing.
 
 These tests replace the fake API where the real one can answer: admission (PodSecurity), RBAC,
-namespace finalization, exec through a kubelet API, leases that move. The fakes in
-tests/kubernetes/ stay for what the lab cannot produce: Talos' own API (talosctl), the BMC, and
-Rook/Cilium controllers acting on their objects.
+namespace finalization, exec through a kubelet API, leases that move, `suites/nodes` and its
+seeded defects (was tests/kubernetes/test_node_facts_on_fakes.py). The fakes in
+tests/kubernetes/ stay for what the lab cannot produce: Talos' own API (talosctl), the BMC,
+Rook's and Cilium's controllers acting on their objects (LB-IPAM, L2 leases, Ceph status), pods
+that really run (iperf3, fio), and injected API failures (status codes, resets, timeouts).
 """
 
 from __future__ import annotations

@@ -22,6 +22,12 @@ SUITE_DEFECTS = {
 }
 SCENARIOS = ("scenarios/vip-holder-power-loss.yaml", "scenarios/etcd-leader-killed.yaml",
              "scenarios/follower-partitioned.yaml")
+NODE_DEFECTS = {  # node facts through kwok's exec in each node's namespace
+    "wrong-mtu:cp2": {"test_link_speed_and_mtu_match_the_profile[cp2]"},
+    "slow-link:wk1": {"test_link_speed_and_mtu_match_the_profile[wk1]"},
+    "clock-skew:cp3": {"test_clock_is_synchronised[cp3]"},
+    "disk-full:cp1": {"test_data_disk_has_room[cp1]"},
+}
 GROUND_TRUTH_TOLERANCE_S = 0.2
 
 
@@ -44,6 +50,14 @@ def test_controlplane_checks_fail_on_their_defect(kube_lab: LabTarget, tmp_path:
     assert run.returncode == 1, run.output
     assert run.failed() == SUITE_DEFECTS[defect], run.output
     assert len(run.outcomes()) == 8
+
+
+@pytest.mark.parametrize("defect", sorted(NODE_DEFECTS))
+def test_node_facts_fail_on_their_defect(kube_lab: LabTarget, tmp_path: Path, defect: str) -> None:
+    run = run_harness(tmp_path, "suites/nodes", profile=defect_profile(tmp_path, defect))
+    assert run.returncode == 1, run.output
+    assert run.failed() == NODE_DEFECTS[defect], run.output
+    assert len(run.outcomes()) == 16
 
 
 def api_probe(run: object, scenario: str) -> dict[str, object]:

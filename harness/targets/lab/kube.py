@@ -104,7 +104,19 @@ def write_files(plan: LabPlan) -> None:
                                             client=ca.issue(user, groups=("system:nodes",))))
         ca.issue(node.name, server=True, client=False, dns=(node.name,),
                  ips=(node.address,)).write(pki, f"kubelet-{node.name}")
-        kc.kwok_config_path(plan, node.name).write_text(kc.kwok_config(stages))
+        kc.kwok_config_path(plan, node.name).write_text(kc.kwok_config(stages, node_envs(plan, node.name)))
+
+
+def node_envs(plan: LabPlan, node: str) -> dict[str, str]:
+    """Environment of the commands exec'd on `node`: a skewed clock under `clock-skew`."""
+    if plan.defect_node("clock-skew") != node:
+        return {}
+    from harness.targets.lab.target import CLOCK_SKEW_S
+
+    libraries = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    if not libraries:
+        raise TargetError("defect clock-skew needs libfaketime: apt-get install faketime")
+    return {"LD_PRELOAD": str(libraries[0]), "FAKETIME": f"{CLOCK_SKEW_S:+d}s"}
 
 
 def readyz(plan: LabPlan, host: str, timeout_s: float = 1.0) -> bool:

@@ -144,12 +144,14 @@ def kwok_config_path(plan: LabPlan, node: str) -> Path:
     return kube_dir(plan) / f"kwok-{node}.yaml"
 
 
-def kwok_config(stages: str) -> str:
+def kwok_config(stages: str, envs: dict[str, str] | None = None) -> str:
     """kwok's config: its own default stages (printed by `kwok-stages`, see tools/kwok) and one
     ClusterExec rule: an exec into any pod on the node runs the command on kwok's host, which is
-    the node's network namespace. That is how node facts reach a lab node through the exec API."""
+    the node's network namespace. That is how node facts reach a lab node through the exec API.
+    `envs` go to every such command (`clock-skew`: libfaketime, as the plain lab's host uses)."""
+    local = {"envs": [{"name": k, "value": v} for k, v in (envs or {}).items()]} if envs else {}
     cluster_exec = {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterExec",
-                    "metadata": {"name": "node-namespace"}, "spec": {"execs": [{"local": {}}]}}
+                    "metadata": {"name": "node-namespace"}, "spec": {"execs": [{"local": local}]}}
     return f"{stages.rstrip()}\n---\n{yaml.safe_dump(cluster_exec, sort_keys=False)}"
 
 
