@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -17,6 +18,7 @@ from harness.plugin.state import WORKER_RUN_ID, HarnessSession, harness_session,
 from harness.profile import Profile, load_profile
 from harness.results import RunMeta, merge_run, new_run_id, start_run, utc_now_iso
 
+log = logging.getLogger("harness.plugin")
 DEFAULT_PROFILE = Path("profiles/lab.yaml")
 HARNESS_FOLDERS = ("suites", "scenarios")
 OUTCOME_RECORDER = "cluster-harness-outcomes"
@@ -123,13 +125,31 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _interrupt_on_sigterm()
     if session.config.option.collectonly:
         return
+    # pytest runs no sessionfinish when sessionstart itself fails or is interrupted (Ctrl-C,
+    # SIGTERM): whatever prepare() made (a namespace, a lab) is released here instead.
     try:
         state.target.prepare()
+        state.prepared = True
+        if state.records:
+            state.recorder.components(state.target.components())
     except HarnessError as error:
+        _release_after_failed_start(state, "failed")
         raise pytest.UsageError(f"target {state.target.id} is not ready: {error}") from None
-    state.prepared = True
-    if state.records:
-        state.recorder.components(state.target.components())
+    except BaseException:
+        _release_after_failed_start(state, "interrupted")
+        raise
+
+
+def _release_after_failed_start(state: HarnessSession, status: str) -> None:
+    try:
+        state.target.release()
+    except Exception as error:  # the original failure is what the user must see
+        log.warning("releasing %s after an interrupted start failed: %s", state.target.id, error)
+    state.prepared = False
+    if state.records and state.meta is not None:  # the run file says how it ended, not `running`
+        state.meta.ended = utc_now_iso()
+        state.meta.status = status  # type: ignore[assignment]
+        merge_run(state.runs_dir, state.meta)
 
 
 def _interrupt_on_sigterm() -> None:

@@ -136,3 +136,4 @@ def test_the_run_namespace_is_labelled_and_gone_after_release(
     assert labels[manifests.MANAGED_BY_LABEL] == manifests.MANAGED_BY
     target.release()
     assert not admin.list_namespace(field_selector=f"metadata.name={target.namespace}").items
+

@@ -107,8 +107,8 @@ class LabTarget(Target):
             return
         if status.anything and not self.lab.built_from_this_plan():
             self.lab.down()  # built from another profile or other defects: start clean
+        self._started = True  # before up(): an interrupted up is still ours to take down
         self.lab.up()
-        self._started = True
 
     def release(self) -> None:
         if self._started:
