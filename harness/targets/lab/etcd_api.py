@@ -74,9 +74,12 @@ class EtcdClient:
             conn.close()
 
     def roundtrip(self, key: str, value: str, timeout_s: float) -> None:
-        """Put, then a linearizable get of the same key: the read must see the write."""
-        _, got = self.call([("/v3/kv/put", {"key": _b64(key), "value": _b64(value)}),
-                            ("/v3/kv/range", {"key": _b64(key)})], timeout_s)
+        """Put, then a linearizable get of the same key: the read must see the write. Then the
+        key goes: callers give each roundtrip a key of its own, because probes overlap (several
+        samples in flight) and two roundtrips on one key would read each other's writes."""
+        _, got, _ = self.call([("/v3/kv/put", {"key": _b64(key), "value": _b64(value)}),
+                               ("/v3/kv/range", {"key": _b64(key)}),
+                               ("/v3/kv/deleterange", {"key": _b64(key)})], timeout_s)
         kvs = got.get("kvs") or []
         if not kvs or base64.b64decode(kvs[0].get("value", "")).decode() != value:
             raise TargetError(f"etcd {self.host}:{self.port}: read did not return the value just written")

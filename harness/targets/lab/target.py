@@ -70,15 +70,17 @@ class LabControlPlane(ControlPlane):
         return (serving or reachable)[0].name
 
     def roundtrip(self, timeout_s: float = 1.0) -> None:
-        EtcdClient(self.plan.vip, self.plan.port).roundtrip(
-            "harness/roundtrip", f"vip-{next(self._sequence)}", timeout_s)
+        value = f"vip-{next(self._sequence)}"
+        EtcdClient(self.plan.vip, self.plan.port).roundtrip(f"harness/roundtrip/{value}", value,
+                                                            timeout_s)
 
     def roundtrip_direct(self, node: str, timeout_s: float = 1.0) -> None:
         member = self.plan.node(node)
         if not member.etcd:
             raise TargetError(f"{node} runs no etcd member in this lab")
-        EtcdClient(member.address, self.plan.etcd_port).roundtrip(
-            f"harness/roundtrip/{node}", f"{node}-{next(self._sequence)}", timeout_s)
+        value = f"{node}-{next(self._sequence)}"
+        EtcdClient(member.address, self.plan.etcd_port).roundtrip(f"harness/roundtrip/{value}",
+                                                                  value, timeout_s)
 
 
 CLOCK_SKEW_S = 30  # defect `clock-skew`
