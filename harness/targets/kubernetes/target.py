@@ -88,18 +88,20 @@ class KubernetesTarget(Target):
         self.plan_sink: PlanSink | None = None  # set in plan mode (`--dry-run`)
         self.lab_driver = LabNodeDriver(profile) if k.node_driver == "lab" else None
         self.talos_view = TalosNodeView(profile=profile, talos=self.talos)
-        self._faults: Faults = TalosFaults(
-            talos=self.talos,
-            bmc=self.bmc,
-            address_of=self.address_of,
-            events=self.events,
-            partition_pod=self._partition,
-        )
-        nodes: NodeView = self.talos_view
+        nodes: NodeView
+        self._faults: Faults
         if self.lab_driver is not None:  # node operations by the lab; the API is the real one
             self.events = self.lab_driver.events
-            self._faults = self.lab_driver.faults
-            nodes = self.lab_driver
+            self._faults, nodes = self.lab_driver.faults, self.lab_driver
+        else:
+            self._faults = TalosFaults(
+                talos=self.talos,
+                bmc=self.bmc,
+                address_of=self.address_of,
+                events=self.events,
+                partition_pod=self._partition,
+            )
+            nodes = self.talos_view
         self._controlplane = KubeControlPlane(
             profile=profile,
             nodes=nodes,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -36,6 +35,7 @@ from harness.targets.lab.ceph_config import (
     mon_addrv,
 )
 from harness.targets.lab.config import LabPlan
+from harness.targets.lab.waiting import wait_until
 from harness.workloads.ceph_status import CephStatus, parse_status
 
 if TYPE_CHECKING:
@@ -182,21 +182,6 @@ def make_s3_user(plan: CephPlan) -> None:
     plan.s3_keys_path.touch(mode=0o600)
     plan.s3_keys_path.write_text(json.dumps({"access_key": key["access_key"],
                                              "secret_key": key["secret_key"]}))
-
-
-def wait_until(predicate_detail: object, *, timeout_s: float, what: str) -> None:
-    assert callable(predicate_detail)
-    deadline = time.monotonic() + timeout_s
-    last = ""
-    while time.monotonic() < deadline:
-        try:
-            ok, last = predicate_detail()
-        except TargetError as error:
-            ok, last = False, str(error)
-        if ok:
-            return
-        time.sleep(0.5)
-    raise TargetError(f"{what} not reached within {timeout_s:g} s: {last}")
 
 
 class CephStorage:

@@ -10,10 +10,10 @@ by power-off, restarted by power-on, stopped by `down`.
 
 from __future__ import annotations
 
+import functools
 import os
 import ssl
 import subprocess
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ import yaml
 from harness.targets.base import TargetError
 from harness.targets.lab import kube_config as kc
 from harness.targets.lab import kube_pki
+from harness.targets.lab.waiting import wait_until
 
 if TYPE_CHECKING:
     from harness.targets.lab.config import LabPlan
@@ -40,7 +41,11 @@ BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd
 def binaries() -> Path:
     """The directory with the pinned binaries: `$CLUSTER_HARNESS_KUBE_BIN`, or the cache that
     `tools/build` (run by `scripts/setup`) filled. Refuses with the command that builds them."""
-    explicit = os.environ.get(BIN_ENV)
+    return _binaries(os.environ.get(BIN_ENV))
+
+
+@functools.cache  # every service start asks: one `tools/build --where` per process (failures aren't kept)
+def _binaries(explicit: str | None) -> Path:
     if explicit:
         found = Path(explicit)
     else:
@@ -80,8 +85,7 @@ def write_files(plan: LabPlan) -> None:
     kubelet_client.write(pki, "apiserver-kubelet-client")
     keys = kube_pki.service_account_keys()
     (pki / "sa.pub").write_bytes(keys.cert_pem)
-    (pki / "sa.key").touch(mode=0o600)
-    (pki / "sa.key").write_bytes(keys.key_pem)
+    kube_pki.write_private(pki / "sa.key", keys.key_pem)
     stages = subprocess.run([str(binaries() / "kwok-stages")], capture_output=True, text=True,
                             check=True, timeout=10).stdout
     directory = kc.kube_dir(plan)
@@ -93,15 +97,12 @@ def write_files(plan: LabPlan) -> None:
     for name, (user, groups) in identities.items():
         kubeconfig = kube_pki.kubeconfig(server=server, ca_pem=ca.cert_pem, user=user,
                                          client=ca.issue(user, groups=groups))
-        path = kc.component_kubeconfig(plan, name)
-        path.touch(mode=0o600)
-        path.write_text(kubeconfig)
+        kube_pki.write_private(kc.component_kubeconfig(plan, name), kubeconfig.encode())
     for node in plan.nodes:  # each kwok is its node's kubelet: system:node:<name>, serving its IP
         user = f"system:node:{node.name}"
-        path = kc.component_kubeconfig(plan, f"kwok-{node.name}")
-        path.touch(mode=0o600)
-        path.write_text(kube_pki.kubeconfig(server=server, ca_pem=ca.cert_pem, user=user,
-                                            client=ca.issue(user, groups=("system:nodes",))))
+        kubeconfig = kube_pki.kubeconfig(server=server, ca_pem=ca.cert_pem, user=user,
+                                         client=ca.issue(user, groups=("system:nodes",)))
+        kube_pki.write_private(kc.component_kubeconfig(plan, f"kwok-{node.name}"), kubeconfig.encode())
         ca.issue(node.name, server=True, client=False, dns=(node.name,),
                  ips=(node.address,)).write(pki, f"kubelet-{node.name}")
         kc.kwok_config_path(plan, node.name).write_text(kc.kwok_config(stages, node_envs(plan, node.name)))
@@ -134,15 +135,6 @@ def readyz(plan: LabPlan, host: str, timeout_s: float = 1.0) -> bool:
         connection.close()
 
 
-def wait_until(check: object, what: str, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return
-        time.sleep(0.2)
-    raise TargetError(f"the Kubernetes lab: {what} not within {timeout_s:g} s")
-
-
 class KubernetesControlPlane:
     """The `LabComponent` (see components.py)."""
 
@@ -162,7 +154,8 @@ class KubernetesControlPlane:
                 lab.start_service(node.name, "kube-apiserver")
         # The VIP follows readiness: keepalived started already and takes it once /readyz passes.
         if plan.vrrp or plan.static_vip:
-            wait_until(lambda: readyz(plan, plan.vip), f"the API at {kc.vip_url(plan)}/readyz", 60)
+            wait_until(lambda: (readyz(plan, plan.vip), "not ready"), timeout_s=60, interval_s=0.2,
+                       what=f"the Kubernetes lab: the API at {kc.vip_url(plan)}/readyz")
         for node in plan.controlplane:
             for service in ("kube-controller-manager", "kube-scheduler"):
                 if service in plan.services(node.name):

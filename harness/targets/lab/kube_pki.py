@@ -37,6 +37,12 @@ def _name(common_name: str, groups: tuple[str, ...] = ()) -> x509.Name:
     return x509.Name([*attributes, x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """A key or a kubeconfig: readable by root only from its first byte."""
+    path.touch(mode=0o600)
+    path.write_bytes(data)
+
+
 @dataclass(frozen=True)
 class Issued:
     cert_pem: bytes
@@ -46,8 +52,7 @@ class Issued:
         directory.mkdir(parents=True, exist_ok=True)
         cert, key = directory / f"{stem}.crt", directory / f"{stem}.key"
         cert.write_bytes(self.cert_pem)
-        key.touch(mode=0o600)
-        key.write_bytes(self.key_pem)
+        write_private(key, self.key_pem)
         return cert, key
 
 
