@@ -6,6 +6,8 @@ errors and the cross-field rules differ.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,10 +37,19 @@ def parse_yaml_model(text: str, *, model: type[Model], source: str, error: type[
         document: Any = yaml.safe_load(text)
     except yaml.YAMLError as problem:
         raise error(source, [("", f"is not valid YAML: {problem}")]) from problem
+    except (ValueError, RecursionError) as problem:  # `2026-02-30`, `!!int x`: the constructors raise
+        raise error(source, [("", f"is not valid YAML: {problem or 'nested too deeply'}")]) from None
     if not isinstance(document, dict):
         raise error(source, [("", "must be a YAML mapping at the top level")])
     try:
-        parsed = model.model_validate(document)
+        # As JSON, strictly: YAML `true` or `5` is then no port and no IPv4 address (pydantic's
+        # lax mode would take them as 1 and 0.0.0.5), while strings still become addresses,
+        # paths and enums. Dates and sets YAML made become text; a cyclic anchor is refused.
+        as_json = json.dumps(document, default=str, allow_nan=True)
+    except (ValueError, RecursionError):
+        raise error(source, [("", "refers to itself (a YAML anchor used inside itself)")]) from None
+    try:
+        parsed = model.model_validate_json(as_json, strict=True)
     except ValidationError as problem:
         raise error(source, [problem_of(detail, sentences) for detail in problem.errors()]) from None
     problems = rules(parsed)
@@ -50,8 +61,22 @@ def parse_yaml_model(text: str, *, model: type[Model], source: str, error: type[
 def problem_of(detail: ErrorDetails, sentences: Mapping[str, str]) -> Problem:
     """Pydantic's wording, rephrased where a user would not recognise it."""
     message = detail["msg"].removeprefix("Value error, ")
-    sentence = sentences.get(detail["type"]) or message[:1].lower() + message[1:]
-    return format_location(detail["loc"]), sentence
+    message = message[:1].lower() + message[1:]
+    kind = _address_kind(detail, message)
+    if kind in sentences and kind != detail["type"]:  # keep ipaddress's detail: which octet
+        return format_location(detail["loc"]), f"{sentences[kind]} ({message})"
+    return format_location(detail["loc"]), sentences.get(kind) or message
+
+
+def _address_kind(detail: ErrorDetails, message: str) -> str:
+    """Strict JSON validation reports a bad address as ipaddress's ValueError: name it as lax
+    validation would (`ip_v4_address`, `ip_v4_network`)."""
+    cause = (detail.get("ctx") or {}).get("error")
+    if isinstance(cause, ipaddress.NetmaskValueError) or "has host bits set" in message:
+        return "ip_v4_network"
+    if isinstance(cause, ipaddress.AddressValueError):
+        return "ip_v4_address"
+    return detail["type"]
 
 
 def format_location(location: tuple[int | str, ...]) -> str:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 from harness.chaos.errors import ScenarioError
 from harness.chaos.expressions import parse_expectation
-from harness.chaos.model import AVAILABILITY_METRICS, PROBE_METRICS, VALUE_METRICS, ObserveProbe, Scenario
+from harness.chaos.model import (
+    AVAILABILITY_METRICS,
+    EVENT_KINDS,
+    PROBE_METRICS,
+    VALUE_METRICS,
+    ObserveProbe,
+    Scenario,
+)
 from harness.profile import Profile
 from harness.validation import parse_yaml_model, read_text
 
@@ -36,9 +43,12 @@ def _metric_problem(metric: str, scenario: Scenario) -> str | None:
     name, _, rest = metric.partition(".")
     if name == "events":
         parts = rest.split(".")
-        if len(parts) == 2 and parts[1] in ("count", "after_fault_s"):
-            return None
-        return f"event metrics read events.<kind>.count or events.<kind>.after_fault_s, not {metric!r}"
+        if len(parts) != 2 or parts[1] not in ("count", "after_fault_s"):
+            return f"event metrics read events.<kind>.count or events.<kind>.after_fault_s, not {metric!r}"
+        if parts[0].replace("_", "-") not in EVENT_KINDS:
+            known = ", ".join(kind.replace("-", "_") for kind in EVENT_KINDS)
+            return f"no target stamps events of kind {parts[0]!r} (known: {known})"
+        return None
     observation = scenario.observe.get(name)
     if observation is None:
         known = ", ".join(sorted(scenario.observe)) or "nothing"

@@ -39,7 +39,7 @@ def observation_metrics(result: ObservationResult) -> dict[str, float | None]:
 def event_metrics(events: Sequence[Event], *, fault_at: float | None) -> dict[str, float | None]:
     """Per event kind: how many, and how long after the first fault the first one came.
 
-    Ground truth a target stamps (`vip-moved`, `leader-changed`) checks the measured windows.
+    Ground truth a target stamps (`vip-moved`, `leader-elected`) checks the measured windows.
     """
     metrics: dict[str, float | None] = {}
     for kind in sorted({e.kind for e in events}):

@@ -22,6 +22,7 @@ from harness.chaos.journal import Journal, JournalEntry, describe
 from harness.chaos.load import profile_problems
 from harness.chaos.metrics import all_metrics
 from harness.chaos.model import Scenario
+from harness.chaos.owed import RollbackLedger
 from harness.chaos.result import ObservationResult, RunStatus, ScenarioResult
 from harness.chaos.signals import shielded, sigterm_interrupts
 from harness.chaos.steps import Method, Observer, rollback
@@ -42,6 +43,8 @@ class RunContext:
     sleep: Callable[[float], None] = time.sleep
     on_step: Callable[[JournalEntry], None] | None = None
     """Called as each journal entry is written (live progress in the CLI)."""
+    ledger: RollbackLedger | None = None
+    """Where each fault's undo is owed until it ran, so that it survives the harness dying."""
 
 
 def run_scenario(scenario: Scenario, *, context: RunContext) -> ScenarioResult:
@@ -57,7 +60,8 @@ class _Run:
         self.journal = Journal(on_entry=context.on_step)
         self.target = context.target
         self.bindings: dict[str, str] = {}
-        self.method = Method(journal=self.journal, target=self.target, sleep=context.sleep)
+        self.method = Method(journal=self.journal, target=self.target, sleep=context.sleep,
+                             ledger=context.ledger, scenario=scenario)
         self.observer = Observer(scenario.observe, journal=self.journal, target=self.target)
         self.deviated = False
 

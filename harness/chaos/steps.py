@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
 
 from harness.chaos.catalogue import observe_operation
+from harness.chaos.errors import Terminated
 from harness.chaos.io_writer import RbdWriter
 from harness.chaos.journal import Journal
 from harness.chaos.metrics import observation_result
-from harness.chaos.model import Action, FaultStep, Observation, ObserveProbe, RollbackAction, RollbackStep
+from harness.chaos.model import (
+    Action,
+    FaultStep,
+    Observation,
+    ObserveProbe,
+    RollbackAction,
+    RollbackStep,
+    Scenario,
+)
+from harness.chaos.owed import RollbackLedger
 from harness.chaos.result import ObservationResult
+from harness.chaos.signals import shielded
 from harness.probes import Prober
 from harness.targets.base import Target, Undo
 
@@ -20,20 +33,25 @@ Sleep = Callable[[float], None]
 class _Once:
     """An undo that runs at most once: the method may heal a fault early, rollbacks must not redo it."""
 
-    def __init__(self, undo: Undo) -> None:
-        self._undo, self.done = undo, False
+    def __init__(self, undo: Undo, on_done: Callable[[], None] | None = None) -> None:
+        self._undo, self.done, self._on_done = undo, False, on_done
 
     def __call__(self) -> None:
         if not self.done:
             self._undo()
             self.done = True  # only once it worked: a failed early undo is retried by the rollbacks
+            if self._on_done is not None:
+                self._on_done()
+
 
 
 class Method:
     """Applies fault steps in order and keeps an undo for each, for the rollbacks."""
 
-    def __init__(self, *, journal: Journal, target: Target, sleep: Sleep) -> None:
+    def __init__(self, *, journal: Journal, target: Target, sleep: Sleep,
+                 ledger: RollbackLedger | None = None, scenario: Scenario | None = None) -> None:
         self.journal, self.target, self.sleep = journal, target, sleep
+        self.ledger, self.scenario = ledger, scenario
         self.started = False
         self.fault_at: float | None = None
         self.undos: list[tuple[str, _Once]] = []
@@ -46,21 +64,44 @@ class Method:
                 continue
             node = bindings[step.selector]
             label = f"{step.action} {node}" + (f" ({step.service})" if step.service else "")
-            with self.journal.step(f"method[{index}] {step.name or label}") as note:
-                self.started = True  # from here on, rollbacks are owed even if the call raises
-                if self.fault_at is None:
-                    self.fault_at = time.time()
-                undo = self._apply(step, node)
-                note.output = f"{label} at {time.time():.3f}"
-            if undo is not None:
-                once = _Once(undo)
-                self.undos.append((label, once))
-                if step.duration_s:
-                    self.sleep(step.duration_s)
-                    with self.journal.step(f"method[{index}] undo {label} after {step.duration_s:g} s"):
-                        once()
+            # Ctrl-C or SIGTERM wait until the fault is applied and its undo kept: arriving in
+            # between, they left the fault in force with nothing to roll it back (seen in CI).
+            with shielded() as deferred:
+                with self.journal.step(f"method[{index}] {step.name or label}") as note:
+                    self.started = True  # from here on, rollbacks are owed even if the call raises
+                    owed = self._owe(step, node)  # on disk first: a SIGKILL next still finds it
+                    if self.fault_at is None:
+                        self.fault_at = time.time()
+                    undo = self._apply(step, node)
+                    note.output = f"{label} at {time.time():.3f}"
+                settle = partial(self.ledger.settle, owed) if owed and self.ledger else None
+                once = _Once(undo, settle) if undo is not None else None
+                if once is None and settle is not None:
+                    settle()  # a reboot: nothing is left to undo
+                if once is not None:
+                    self.undos.append((label, once))
+            if deferred:
+                raise Terminated(deferred[0]) if "SIGTERM" in deferred else KeyboardInterrupt()
+            if once is not None and step.duration_s:
+                self.sleep(step.duration_s)
+                with self.journal.step(f"method[{index}] undo {label} after {step.duration_s:g} s"):
+                    once()
             if step.pause_after_s:
                 self.sleep(step.pause_after_s)
+
+    def _owe(self, step: FaultStep, node: str) -> str | None:
+        if self.ledger is None or step.action is Action.REBOOT:
+            return None
+        entry = self.ledger.owe(target=self.target.id, action=str(step.action), node=node,
+                                service=step.service, **self._what_healed_means())
+        return entry.id
+
+    def _what_healed_means(self) -> dict[str, Any]:
+        """The owing scenario's name, steady-state checks and recovery timeout, for the ledger."""
+        if self.scenario is None:
+            return {}
+        return {"scenario": self.scenario.title, "recovery_timeout_s": self.scenario.recovery_timeout_s,
+                "steady_state": tuple((str(c.probe), c.tolerance) for c in self.scenario.steady_state)}
 
     def _apply(self, step: FaultStep, node: str) -> Undo | None:
         faults = self.target.faults

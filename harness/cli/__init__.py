@@ -10,6 +10,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from harness.cli import chaos_cmd, clean_cmd, lab_cmd, profile_cmd, report_cmd, runs_cmd
 from harness.errors import HarnessError
@@ -32,5 +33,6 @@ def main() -> None:
     try:
         app()
     except HarnessError as error:
-        error_console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        # escaped: a message quotes user input (paths, YAML), which may hold `[/]`
+        error_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(1)

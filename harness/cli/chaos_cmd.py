@@ -20,7 +20,11 @@ from harness.chaos import (
     run_scenario,
 )
 from harness.chaos.errors import ScenarioError
+from harness.chaos.owed import RollbackLedger, pay_owed
+from harness.chaos.run_file import scenario_run_file
+from harness.cli.recover_cmd import recover
 from harness.profile import load_profile
+from harness.results.store import run_file_path
 from harness.targets import make_target
 
 DEFAULT_PROFILE = Path("profiles/lab.yaml")
@@ -32,6 +36,7 @@ def register(app: typer.Typer) -> None:
                         no_args_is_help=True)
     group.command("run")(run)
     group.command("check")(check)
+    group.command("recover")(recover)
     app.add_typer(group, name="chaos")
 
 
@@ -53,6 +58,8 @@ def run(
     path: Annotated[Path, typer.Argument(help="scenario YAML")],
     profile: Annotated[Path, typer.Option(help="cluster profile")] = DEFAULT_PROFILE,
     yes: Annotated[bool, typer.Option("--yes", help="do not ask before disrupting the cluster")] = False,
+    results_dir: Annotated[Path, typer.Option(help="where the run file and the ledger of owed "
+                                              "rollbacks go")] = Path("reports/runs"),
 ) -> None:
     """Run one scenario against the profile's target and print its journal."""
     console = Console()
@@ -62,17 +69,30 @@ def run(
                                      "cluster on purpose"):
         raise typer.Exit(1)
     target = make_target(loaded.target, loaded)
+    ledger = RollbackLedger.in_results(results_dir)
     context = RunContext(target=target, profile=loaded, source=str(path),
-                         on_step=lambda entry: console.print(_line(entry), highlight=False))
+                         on_step=lambda entry: console.print(_line(entry), highlight=False),
+                         ledger=ledger)
     target.prepare()
     try:
-        result = run_scenario(scenario, context=context)
-    except GuardError as refusal:
-        if refusal.result is not None:
-            show_result(refusal.result, console)
-        raise  # one line and exit 1 through the CLI's HarnessError channel
-    except ScenarioInterrupted as stopped:
-        show_result(stopped.result, console)
+        pay_owed(ledger, target, say=lambda line: console.print(line, highlight=False))
+        with scenario_run_file(results_dir, target, source=str(path), title=scenario.title) as run_file:
+            try:
+                result = run_scenario(scenario, context=context)
+            except GuardError as refusal:
+                if refusal.result is not None:
+                    run_file.record(refusal.result)
+                    show_result(refusal.result, console)
+                raise  # one line and exit 1 through the CLI's HarnessError channel
+            except ScenarioInterrupted as stopped:
+                run_file.record(stopped.result)
+                show_result(stopped.result, console)
+                raise
+            run_file.record(result)
+        # never folded: a path is for copying
+        console.print(f"run file: {run_file_path(results_dir, run_file.meta.id)}", highlight=False,
+                      soft_wrap=True)
+    except ScenarioInterrupted:
         raise typer.Exit(130) from None
     finally:
         target.release()

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.status import Status
 from rich.table import Table
 
+from harness.cli.defects_cmd import defects
 from harness.profile import load_profile
 from harness.targets.lab import Lab, LabStatus, Step
 from harness.targets.lab.config import make_plan
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     group.command("up")(up)
     group.command("down")(down)
     group.command("status")(status)
+    group.command("defects")(defects)
     app.add_typer(group, name="lab")
 
 

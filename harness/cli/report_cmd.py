@@ -12,6 +12,7 @@ import typer
 
 from harness.report import build_comparison, build_report, export_runs
 from harness.report.export import ExportFormat
+from harness.results import recover_crashed
 
 DEFAULT_RUNS_DIR = Path("reports/runs")
 DEFAULT_OUT_DIR = Path("reports")
@@ -31,6 +32,8 @@ def report_command(
         help="smallest relative change flagged, e.g. 0.05 for 5 %")] = 0.05,
 ) -> None:
     """Write a self-contained HTML report: trends, regressions, failover timelines."""
+    for found in recover_crashed(runs):  # a killed run's rows belong on the page
+        typer.echo(f"recovered: {found.sentence()}", err=True)
     if compare:
         path = build_comparison(runs, out, compare[0], compare[1], min_change)
     else:

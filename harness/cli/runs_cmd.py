@@ -1,19 +1,25 @@
-"""`harness runs`: list recorded runs with their status and counts."""
+"""`harness runs`: list recorded runs with their status and counts, as a table or as JSON."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
+from rich.text import Text
 
 from harness.cli.report_cmd import export_command
-from harness.results import load_frames
+from harness.results import RunFileError, RunFrames, load_frames, recover_crashed
 
 DEFAULT_RUNS_DIR = Path("reports/runs")
+_COLOURS = {"passed": "green", "failed": "red", "interrupted": "yellow", "incomplete": "yellow",
+            "crashed": "bold red", "running": "cyan"}
 
 
 def register(app: typer.Typer) -> None:
@@ -23,39 +29,86 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="runs")
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of `harness runs`; also the object `--json` prints per run."""
+
+    id: str
+    label: str | None
+    target: str
+    profile: str
+    status: str
+    started: str
+    ended: str | None
+    passed: int
+    failed: int  # failed or errored
+    skipped: int
+    measurements: int
+    path: str
+
+
+def summaries(frames: RunFrames, last: int) -> list[RunSummary]:
+    """The newest `last` runs, oldest first, with their outcome and measurement counts."""
+    outcomes = frames.outcomes
+    counts = Counter(zip(outcomes["run_id"].astype(str), outcomes["outcome"].astype(str), strict=True))
+    measured = {str(run_id): int(n) for run_id, n in frames.measurements.groupby("run_id").size().items()}
+    rows = []
+    for run in frames.runs.tail(max(last, 0)).itertuples():
+        run_id = str(run.run_id)
+
+        def count(*kinds: str, run_id: str = run_id) -> int:
+            return sum(counts.get((run_id, kind), 0) for kind in kinds)
+
+        rows.append(RunSummary(
+            id=run_id, label=_text_or_none(run.label), target=str(run.target),
+            profile=str(run.profile), status=str(run.status), started=str(run.started),
+            ended=_text_or_none(run.ended), passed=count("passed"), failed=count("failed", "error"),
+            skipped=count("skipped"), measurements=measured.get(run_id, 0), path=str(run.path)))
+    return rows
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None or value != value else str(value)  # NaN != NaN
+
+
 def list_runs(
     ctx: typer.Context,
     runs_dir: Annotated[Path, typer.Option("--runs-dir", help="where run files are")] = DEFAULT_RUNS_DIR,
     last: Annotated[int, typer.Option(help="show at most this many, newest last")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print the runs as a JSON list, for scripts")]
+        = False,
 ) -> None:
     """List recorded runs: status, duration and counts of outcomes and measurements."""
     if ctx.invoked_subcommand is not None:
         return
-    console = Console()
-    frames = load_frames(runs_dir)
-    if frames.runs.empty:
-        console.print(f"no runs in {runs_dir} yet: run `pytest suites/` to record one")
-        return
-    counts = Counter(zip(frames.outcomes["run_id"].astype(str), frames.outcomes["outcome"].astype(str),
-                         strict=True))
-    measured = {str(run_id): int(n) for run_id, n in frames.measurements.groupby("run_id").size().items()}
-    table = Table("run", "label", "target", "status", "started", "passed", "failed", "skipped",
-                  "measurements")
-    for run in frames.runs.tail(last).itertuples():
-        run_id = str(run.run_id)
-
-        def count(*outcomes: str, run_id: str = run_id) -> str:
-            return str(sum(counts.get((run_id, outcome), 0) for outcome in outcomes))
-
-        table.add_row(
-            run_id, str(run.label or ""), str(run.target), _status(str(run.status)),
-            str(run.started)[:19].replace("T", " "), count("passed"), count("failed", "error"),
-            count("skipped"), str(measured.get(run_id, 0)),
-        )
-    console.print(table)
+    errors = Console(stderr=True)  # stdout stays the table or the JSON
+    for found in recover_crashed(runs_dir):
+        errors.print(f"recovered: {escape(found.sentence())}", highlight=False)
+    skipped: list[RunFileError] = []
+    rows = summaries(load_frames(runs_dir, skipped=skipped), last)
+    if as_json:
+        typer.echo(json.dumps([asdict(row) for row in rows], indent=2))
+    elif rows:
+        Console().print(runs_table(rows))
+    elif not skipped:
+        Console().print(f"no runs in {runs_dir} yet: run `pytest suites/` to record one")
+    # The readable runs are listed all the same; each damaged file is one line and exit 1.
+    for error in skipped:
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+    if skipped:
+        raise typer.Exit(1)
 
 
-def _status(status: str) -> str:
-    colour = {"passed": "green", "failed": "red", "interrupted": "yellow",
-              "incomplete": "yellow"}.get(status, "white")
-    return f"[{colour}]{status}[/]"
+def runs_table(rows: list[RunSummary]) -> Table:
+    # The id is what a user passes to `harness report --compare`: never cut or wrapped; the
+    # other columns give way on a narrow terminal. No `started` column: the id is the UTC start.
+    width = max(len(row.id) for row in rows)
+    table = Table(Column("run", no_wrap=True, min_width=width), Column("status", no_wrap=True),
+                  "target", "label", "pass", "fail", "skip", "rows", box=None, pad_edge=False)
+    for row in rows:
+        colour = _COLOURS.get(row.status, "white")
+        # Text, not markup: labels and targets are the user's words and may hold `[/]`
+        table.add_row(row.id, Text(row.status, style=colour), Text(row.target),
+                      Text(row.label or ""), str(row.passed), str(row.failed), str(row.skipped),
+                      str(row.measurements))
+    return table

@@ -14,6 +14,7 @@ is a real check.
 """
 
 from harness.netpol.engine import Side, Verdict, decide, expected_matrix
+from harness.netpol.entities import Node
 from harness.netpol.errors import ClusterError, PolicyError
 from harness.netpol.load import cluster_from_objects, load_cluster, load_policies, parse_policies
 from harness.netpol.matrix import Connection, Matrix, Mismatch, diff, policy_matrix_timeline
@@ -28,6 +29,7 @@ __all__ = [
     "Matrix",
     "Mismatch",
     "Namespace",
+    "Node",
     "Pod",
     "Policy",
     "PolicyError",

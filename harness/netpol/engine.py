@@ -4,8 +4,12 @@ For one direction (egress of the source, ingress of the destination), in this or
 1. a matching deny rule of any policy selecting the endpoint denies;
 2. an endpoint no policy isolates for that direction is allowed ("default allow");
 3. otherwise it is allowed iff some allow rule of a policy selecting the endpoint matches.
-A connection is allowed iff both directions allow it; an External endpoint has no policies, so
-only the pod side is evaluated.
+A connection is allowed iff both directions allow it; an External or Node endpoint has no
+policies (host policies are not modelled), so only the pod side is evaluated.
+Between 1 and 2, Cilium in Kubernetes lets the pod's own node in ("allow-localhost", whose `auto`
+default becomes `always` in daemon/cmd/daemon.go of v1.17.3, so kubelet probes work): ingress from
+the local host is allowed unless a deny rule matches it; `allow_localhost=False` is Cilium's
+`--allow-localhost=policy`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from harness.netpol.entities import Node
 from harness.netpol.matrix import Connection, Matrix
 from harness.netpol.model import PROTOCOLS, Cluster, Endpoint, Pod, Policy
 
@@ -27,7 +32,8 @@ class Side:
     direction: Direction
     endpoint: str
     allowed: bool
-    reason: Literal["denied by", "allowed by", "default allow (not isolated)", "no rule allows; isolated by"]
+    reason: Literal["denied by", "allowed by", "default allow (not isolated)", "no rule allows; isolated by",
+                    "allowed from the local host (allow-localhost)"]
     policies: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -47,7 +53,7 @@ class Verdict:
 
 
 def decide(cluster: Cluster, policies: Sequence[Policy], *, src: Endpoint, dst: Endpoint,
-           port: int, protocol: str) -> Verdict:
+           port: int, protocol: str, allow_localhost: bool = True) -> Verdict:
     """Whether `src` may open a connection to `dst` on port/protocol, and why."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, not {protocol!r}")
@@ -57,12 +63,13 @@ def decide(cluster: Cluster, policies: Sequence[Policy], *, src: Endpoint, dst: 
                            port=port, protocol=protocol))
     if isinstance(dst, Pod):
         sides.append(_side(cluster, policies, "ingress", subject=dst, peer=src, destination=dst,
-                           port=port, protocol=protocol))
+                           port=port, protocol=protocol, allow_localhost=allow_localhost))
     return Verdict(all(s.allowed for s in sides), tuple(sides))
 
 
 def _side(cluster: Cluster, policies: Sequence[Policy], direction: Direction, *, subject: Pod,
-          peer: Endpoint, destination: Endpoint, port: int, protocol: str) -> Side:
+          peer: Endpoint, destination: Endpoint, port: int, protocol: str,
+          allow_localhost: bool = False) -> Side:
     selecting = [p for p in policies if p.subject.matches(subject, cluster)]
 
     def matching(rules_of: str) -> tuple[str, ...]:
@@ -72,6 +79,8 @@ def _side(cluster: Cluster, policies: Sequence[Policy], direction: Direction, *,
 
     if denied := matching(f"{direction}_deny"):
         return Side(direction, subject.key, False, "denied by", denied)
+    if allow_localhost and isinstance(peer, Node) and peer.local:
+        return Side(direction, subject.key, True, "allowed from the local host (allow-localhost)")
     isolating = tuple(p.ref for p in selecting if getattr(p, f"isolates_{direction}"))
     if not isolating:
         return Side(direction, subject.key, True, "default allow (not isolated)")

@@ -20,7 +20,12 @@ class PolicyError(HarnessError):
 
 
 class ClusterError(HarnessError):
-    """A namespace or pod description the engine cannot use."""
+    """Namespace or pod descriptions the engine cannot use; `problems` lists each with its path."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        self.problems = problems or []
+        lines = [f"  {path}: {sentence}" if path else f"  {sentence}" for path, sentence in self.problems]
+        super().__init__("\n".join([message, *lines]))
 
 
 @dataclass

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
+from harness.netpol.entities import CLUSTER_ENDPOINT, KUBE_APISERVER, WORLD, Node, entity_selects
 from harness.netpol.errors import ClusterError
 from harness.netpol.selectors import Selector
 
@@ -52,6 +52,11 @@ class Pod:
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
+    @property
+    def identity(self) -> frozenset[str]:
+        """The labels Cilium's entities look at (entities.py); pod labels are matched elsewhere."""
+        return frozenset({CLUSTER_ENDPOINT})
+
     def resolve(self, name: str, protocol: str | None) -> list[int]:
         """Port numbers of this pod's container ports called `name` (and of `protocol`, if given)."""
         return [p.port for p in self.ports if p.name == name and protocol in (None, p.protocol)]
@@ -59,16 +64,22 @@ class Pod:
 
 @dataclass(frozen=True)
 class External:
-    """An address outside the pods the engine knows: only ipBlock/CIDR peers can match it."""
+    """An address outside the pods and nodes the engine knows: CIDR peers and the `world` entity
+    match it; `kube_apiserver` marks an API server outside the cluster (still world, in Cilium)."""
 
     ip: str
+    kube_apiserver: bool = False
 
     @property
     def key(self) -> str:
         return self.ip
 
+    @property
+    def identity(self) -> frozenset[str]:
+        return frozenset({WORLD, KUBE_APISERVER}) if self.kube_apiserver else frozenset({WORLD})
 
-Endpoint = Pod | External
+
+Endpoint = Pod | External | Node
 
 
 class Cluster:
@@ -80,6 +91,7 @@ class Cluster:
             labels = {NAMESPACE_NAME_LABEL: ns.name, **ns.labels}
             self.namespaces[ns.name] = Namespace(ns.name, labels)
         self.pods: tuple[Pod, ...] = tuple(pods)
+        self._cilium_labels: dict[str, tuple[Pod, dict[str, str]]] = {}
         missing = sorted({p.namespace for p in self.pods} - set(self.namespaces))
         if missing:
             raise ClusterError(f"pods refer to namespaces that are not listed: {', '.join(missing)}")
@@ -96,12 +108,17 @@ class Cluster:
     def namespace_labels(self, name: str) -> Mapping[str, str]:
         return self.namespaces[name].labels
 
-    def cilium_labels(self, pod: Pod) -> dict[str, str]:
-        """The label set Cilium matches endpoint selectors against."""
+    def cilium_labels(self, pod: Pod) -> Mapping[str, str]:
+        """The label set Cilium matches endpoint selectors against (built once per pod: the matrix
+        asks for it for every policy of every cell)."""
+        cached = self._cilium_labels.get(pod.key)
+        if cached is not None and cached[0] is pod:
+            return cached[1]
         labels = dict(pod.labels)
         labels[CILIUM_NAMESPACE_LABEL] = pod.namespace
         for key, value in self.namespace_labels(pod.namespace).items():
             labels[CILIUM_NAMESPACE_LABELS_PREFIX + key] = value
+        self._cilium_labels[pod.key] = (pod, labels)
         return labels
 
 
@@ -150,6 +167,8 @@ class CidrPeer:
     selects_pods: bool = True
 
     def matches(self, endpoint: Endpoint, cluster: Cluster) -> bool:
+        if isinstance(endpoint, Node):  # nodes carry no CIDR labels (entities.py)
+            return False
         if isinstance(endpoint, Pod) and (not self.selects_pods or endpoint.ip is None):
             return False
         address = ipaddress.ip_address(endpoint.ip or "")
@@ -162,22 +181,50 @@ class CidrPeer:
         return f"cidr {self.cidr}{cut}"
 
 
-@dataclass(frozen=True)
-class EntityPeer:
-    """Cilium entities: `all` (anything), `cluster` (any pod), `world` (anything outside)."""
+def _in_networks(address: IPAddress, networks: Iterable[IPNetwork]) -> bool:
+    return any(address.version == n.version and address in n for n in networks)
 
-    entity: Literal["all", "cluster", "world"]
+
+@dataclass(frozen=True)
+class CidrGroupPeer:
+    """A CIDR-set entry naming CiliumCIDRGroups by `ref` (name) or `selector` (their labels).
+
+    `networks` are the chosen groups' externalCIDRs, filled in once every group of the policy set
+    is read (cidr_groups.resolve_cidr_groups); naming a group that is not there matches nothing,
+    as in Cilium. Like every CIDR peer it matches addresses outside the cluster, never pods.
+    """
+
+    ref: str | None
+    selector: Selector | None
+    excepts: tuple[IPNetwork, ...] = ()
+    networks: tuple[IPNetwork, ...] = ()
 
     def matches(self, endpoint: Endpoint, cluster: Cluster) -> bool:
-        if self.entity == "all":
-            return True
-        return isinstance(endpoint, Pod) == (self.entity == "cluster")
+        if not isinstance(endpoint, External):
+            return False
+        address = ipaddress.ip_address(endpoint.ip)
+        return _in_networks(address, self.networks) and not _in_networks(address, self.excepts)
+
+    def __str__(self) -> str:
+        chosen = f"cidr group {self.ref}" if self.ref is not None else f"cidr groups[{self.selector}]"
+        cut = f" except {','.join(map(str, self.excepts))}" if self.excepts else ""
+        return chosen + cut
+
+
+@dataclass(frozen=True)
+class EntityPeer:
+    """A Cilium entity (`world`, `host`, `cluster`, ...: entities.py says which peers each selects)."""
+
+    entity: str
+
+    def matches(self, endpoint: Endpoint, cluster: Cluster) -> bool:
+        return entity_selects(self.entity, endpoint.identity)
 
     def __str__(self) -> str:
         return f"entity {self.entity}"
 
 
-Peer = K8sPeer | CiliumPeer | CidrPeer | EntityPeer
+Peer = K8sPeer | CiliumPeer | CidrPeer | CidrGroupPeer | EntityPeer
 
 
 @dataclass(frozen=True)

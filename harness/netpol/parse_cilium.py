@@ -1,24 +1,29 @@
 """The L3/L4 subset of CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (cilium.io/v2).
 
 Meanings settled here, after Cilium's policy docs:
-- a CNP is namespaced: its endpointSelector, and every from/toEndpoints selector that does not
-  name `io.kubernetes.pod.namespace`, only match endpoints of the policy's namespace; a CCNP's
-  selectors match cluster-wide;
+- a CNP is namespaced: its endpointSelector, and every from/toEndpoints selector that names
+  neither `io.kubernetes.pod.namespace` nor an `io.cilium.k8s.namespace.labels.` key, only match
+  endpoints of the policy's namespace; a CCNP's selectors match cluster-wide (the exact rules,
+  read from Cilium's source, are in cilium_scope.py);
 - an empty rule `{}` selects no peer (it only switches default-deny on); a rule with only toPorts
   applies to every peer;
 - a direction with any allow or deny rule goes default-deny unless `enableDefaultDeny` says no;
 - deny rules win over every allow, from any kind of policy (the engine applies that).
-Fields outside L3/L4 (L7 rules, FQDNs, services, groups, nodes, ICMP) are rejected rather than
-ignored, because ignoring them would make the expected matrix wrong.
+CIDR sets may name CiliumCIDRGroups (cidr_groups.py); entities are read as entities.py says.
+Fields outside L3/L4 (L7 rules, FQDNs, services, cloud groups, nodes, ICMP, entities the engine
+does not model) are rejected rather than ignored, because ignoring them would make the expected
+matrix wrong.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from harness.netpol.cidr_groups import parse_cidr_rule
+from harness.netpol.cilium_scope import scope_peer, scope_subject, without_k8s_namespace_match
+from harness.netpol.entities import SUPPORTED as ENTITIES
 from harness.netpol.errors import Problems
 from harness.netpol.model import (
-    CILIUM_NAMESPACE_LABEL,
     PROTOCOLS,
     CidrPeer,
     CiliumPeer,
@@ -32,15 +37,13 @@ from harness.netpol.parse_common import (
     check_fields,
     parse_cidr,
     parse_end_port,
-    parse_excepts,
     parse_metadata,
     parse_port_value,
 )
-from harness.netpol.selectors import Requirement, Selector, parse_selector
+from harness.netpol.selectors import parse_selector
 
 API_VERSION = "cilium.io/v2"
 KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
-ENTITIES = ("all", "cluster", "world")
 SPEC_FIELDS = {"description", "endpointSelector", "ingress", "ingressDeny", "egress", "egressDeny",
                "enableDefaultDeny", "labels"}
 # field prefix per direction: peers are fromEndpoints/fromCIDR/... or toEndpoints/toCIDR/...
@@ -83,8 +86,9 @@ def _parse_spec(raw: Any, path: str, kind: str, name: str, namespace: str | None
     check_fields(raw, SPEC_FIELDS, path, problems)
     if "endpointSelector" not in raw:
         problems.add(f"{path}.endpointSelector", "is required (nodeSelector is not supported)")
-    subject = _scoped(parse_selector(raw.get("endpointSelector", {}), f"{path}.endpointSelector",
-                                     problems, normalize_key=normalize_key), namespace, force=True)
+    subject = scope_subject(parse_selector(without_k8s_namespace_match(raw.get("endpointSelector", {})),
+                                           f"{path}.endpointSelector", problems,
+                                           normalize_key=normalize_key), namespace)
     sections: dict[str, tuple[Rule, ...]] = {}
     for section, prefix in SECTIONS.items():
         items = raw.get(section)
@@ -109,13 +113,6 @@ def _parse_spec(raw: Any, path: str, kind: str, name: str, namespace: str | None
     )
 
 
-def _scoped(selector: Selector, namespace: str | None, *, force: bool = False) -> Selector:
-    """A CNP's selectors see only its namespace unless they name the namespace label themselves."""
-    if namespace is None or (not force and selector.mentions(CILIUM_NAMESPACE_LABEL)):
-        return selector
-    return selector.with_requirement(Requirement(CILIUM_NAMESPACE_LABEL, "In", (namespace,)))
-
-
 def _parse_rule(raw: Any, path: str, prefix: str, namespace: str | None, problems: Problems) -> Rule:
     if not isinstance(raw, dict):
         problems.add(path, "a rule must be a mapping")
@@ -131,26 +128,20 @@ def _parse_rule(raw: Any, path: str, prefix: str, namespace: str | None, problem
         l3 = True
         selector = parse_selector(item, f"{path}.{prefix}Endpoints[{index}]", problems,
                                   normalize_key=normalize_key)
-        peers.append(CiliumPeer(_scoped(selector, namespace)))
+        peers.append(CiliumPeer(scope_peer(selector, item, namespace)))
     for index, item in enumerate(_list(raw, f"{prefix}CIDR", path, problems)):
         l3 = True
         if (cidr := parse_cidr(item, f"{path}.{prefix}CIDR[{index}]", problems)) is not None:
             peers.append(CidrPeer(cidr, selects_pods=False))
     for index, item in enumerate(_list(raw, f"{prefix}CIDRSet", path, problems)):
         l3 = True
-        where = f"{path}.{prefix}CIDRSet[{index}]"
-        if not isinstance(item, dict) or "cidr" not in item:
-            problems.add(where, "needs a cidr (cidrGroupRef and cidrGroupSelector are not supported)")
-            continue
-        check_fields(item, {"cidr", "except"}, where, problems)
-        cidr = parse_cidr(item["cidr"], f"{where}.cidr", problems)
-        excepts = parse_excepts(cidr, item.get("except"), f"{where}.except", problems)
-        if cidr is not None:
-            peers.append(CidrPeer(cidr, excepts, selects_pods=False))
+        if (peer := parse_cidr_rule(item, f"{path}.{prefix}CIDRSet[{index}]", problems)) is not None:
+            peers.append(peer)
     for index, item in enumerate(_list(raw, f"{prefix}Entities", path, problems)):
         l3 = True
         if item not in ENTITIES:
-            problems.add(f"{path}.{prefix}Entities[{index}]", f"only {', '.join(ENTITIES)} are supported")
+            problems.add(f"{path}.{prefix}Entities[{index}]",
+                         f"{item!r} is not modelled: only {', '.join(ENTITIES)} are supported")
         else:
             peers.append(EntityPeer(item))
     ports = _parse_to_ports(raw, path, problems)

@@ -74,7 +74,7 @@ def _policy_types(spec: dict[str, Any], problems: Problems) -> set[str]:
         return set()
     found: set[str] = set()
     for index, value in enumerate(raw):
-        if value not in DIRECTIONS:
+        if not isinstance(value, str) or value not in DIRECTIONS:
             problems.add(f"spec.policyTypes[{index}]", f"{value!r} is neither Ingress nor Egress")
         elif value in found:
             problems.add(f"spec.policyTypes[{index}]", f"{value} is listed twice")

@@ -14,6 +14,7 @@ pytest_plugins = [
     "harness.plugin.scenarios",
     "harness.plugin.dryrun",
     "harness.plugin.preflight",
+    "harness.plugin.timing",
 ]
 
 __all__ = ["Measure", "measure", "profile", "record_timeline", "target"]

@@ -9,6 +9,10 @@ and node calls refuse), no test body runs, and every item is reported as `planne
 are described from their model (guard rails, roles, faults, rollbacks, expectations, in the
 runner's order); suites list the objects their capabilities create. The terminal summary prints
 the objects as validated YAML, in the order they would be created, then the scenario plans.
+
+When the profile's cluster answers, its API server checks every planned object too: a create
+with `dryRun=All` (stored nowhere; `serverdryrun.py`), and the run fails if it refuses one.
+`--dry-run-offline` sends nothing at all.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import pytest
 import yaml
 
 from harness.errors import HarnessError
-from harness.plugin.state import harness_session
+from harness.plugin.state import dry_run_asked, harness_session
+from harness.targets.base import Target
 
 DRY_RUN_FLAG = "--dry-run"
+OFFLINE_FLAG = "--dry-run-offline"
 PLANNED = "dry run: planned, not run"
 
 
@@ -32,6 +38,9 @@ class DryRun:
     target: Any
     scenario_plans: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
+    offline: bool = False
+    verdicts: dict[int, Any] = field(default_factory=dict)  # id(PlannedWrite) -> server Verdict
+    unchecked: str = ""  # why the server did not check the plan
 
 
 dry_run_key = pytest.StashKey[DryRun]()
@@ -41,34 +50,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("cluster-harness").addoption(
         DRY_RUN_FLAG, action="store_true", default=False,
         help="print what the run would create and inject (validated YAML, faults with their "
-             "guard rails) without touching the cluster; kubernetes target only")
+             "guard rails) and store nothing; the API server checks each object with a "
+             "server-side dry run when it answers; kubernetes target only")
+    parser.getgroup("cluster-harness").addoption(
+        OFFLINE_FLAG, action="store_true", default=False,
+        help=f"{DRY_RUN_FLAG} without sending anything to the cluster (no server-side check)")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = harness_session(session.config)
-    if session.config.getoption("dry_run") and state is None:
+    if dry_run_asked(session.config) and state is None:
         raise pytest.UsageError(f"{DRY_RUN_FLAG} plans a harness run: give suites/ or scenarios/, "
                                 "or --target")
     if state is None:
         return
-    bind_run = getattr(state.target, "bind_run", None)
-    if callable(bind_run):
-        bind_run(state.run_id)
-    if session.config.getoption("dry_run"):
+    state.target.bind_run(state.run_id)
+    if dry_run_asked(session.config):
         session.config.stash[dry_run_key] = _start_plan(state.target)
+        session.config.stash[dry_run_key].offline = session.config.getoption("dry_run_offline")
 
 
-def _start_plan(target: Any) -> DryRun:
-    start_plan = getattr(target, "start_plan", None)
-    if not callable(start_plan):
+def _start_plan(target: Target) -> DryRun:
+    if not target.plans_dry_runs:
         raise pytest.UsageError(
             f"{DRY_RUN_FLAG} is for the kubernetes target; the {target.kind} target is this "
             "machine's own lab, so run it for real (harness lab up, then pytest)")
     from harness.targets.kubernetes.plan import PlanSink
 
     sink = PlanSink()
-    start_plan(sink)
+    target.start_plan(sink)
     return DryRun(sink=sink, target=target)
 
 
@@ -115,6 +126,21 @@ def _scenario_plan(item: pytest.Item, target: Any) -> str:
     return plan.text()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The server's check of the plan, once it is complete; a refusal fails the run."""
+    dry = session.config.stash.get(dry_run_key, None)
+    if dry is None:
+        return
+    if dry.offline:
+        dry.unchecked = f"{OFFLINE_FLAG}: nothing sent"
+        return
+    verdicts, dry.unchecked = dry.target.server_check(dry.sink.writes)
+    dry.verdicts = {id(v.write): v for v in verdicts}
+    if any(v.refused for v in verdicts):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     if config.stash.get(dry_run_key, None) is None or not report.skipped:
         return None
@@ -130,13 +156,22 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     from harness.targets.kubernetes.plan import schema_verdict
 
     write = terminalreporter
-    write.write_sep("=", f"dry run on {dry.target.id}: nothing was sent to the cluster")
-    write.write_line(f"{len(dry.planned)} item(s) planned, none run.")
+    if dry.verdicts:
+        refused = sum(v.refused for v in dry.verdicts.values())
+        write.write_sep("=", f"dry run on {dry.target.id}: checked by its API server, nothing stored")
+        write.write_line(f"{len(dry.planned)} item(s) planned, none run; the server refused "
+                         f"{refused} of {len(dry.verdicts)} object(s).")
+    else:
+        write.write_sep("=", f"dry run on {dry.target.id}: nothing was sent to the cluster")
+        write.write_line(f"{len(dry.planned)} item(s) planned, none run; not checked by a server "
+                         f"({dry.unchecked}).")
     write.write_sep("-", "objects, in the order they would be created (and deleted)")
     for planned in dry.sink.writes:
         write.write_line(f"# {planned.sentence()}")
         if planned.manifest is not None:
             write.write_line(f"# schema: {schema_verdict(planned.manifest)}")
+            if id(planned) in dry.verdicts:
+                write.write_line(f"# {dry.verdicts[id(planned)].line()}")
             write.write_line(yaml.safe_dump(planned.manifest, sort_keys=False).rstrip())
             write.write_line("---")
     if dry.scenario_plans:

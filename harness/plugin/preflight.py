@@ -16,7 +16,7 @@ from harness.chaos.model import Action, ObserveProbe, Scenario
 from harness.errors import HarnessError
 from harness.plugin.state import harness_session
 
-SUITE_AREAS = ("controlplane", "nodes", "network", "storage")
+SUITE_AREAS = ("controlplane", "nodes", "network", "storage", "api")
 NETWORK_PROBES = (ObserveProbe.LB_HTTP, ObserveProbe.LB_ANNOUNCER)
 
 

@@ -25,8 +25,9 @@ from harness.chaos import (
     result_rows,
     run_scenario,
 )
+from harness.chaos.owed import RollbackLedger
 from harness.errors import HarnessError
-from harness.plugin.state import session_recorder, session_target
+from harness.plugin.state import harness_session, session_recorder, session_target
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
@@ -68,7 +69,10 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         scenario = load_scenario(self.path)
         target = session_target(self.config)
-        context = RunContext(target=target, profile=target.profile, source=str(self.path))
+        state = harness_session(self.config)
+        ledger = RollbackLedger.in_results(state.runs_dir) if state is not None else None
+        context = RunContext(target=target, profile=target.profile, source=str(self.path),
+                             ledger=ledger)
         try:
             result = run_scenario(scenario, context=context)
         except (GuardError, ScenarioInterrupted) as stopped:

@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,30 @@ import pytest
 
 from harness.errors import HarnessError, ProfileError
 from harness.plugin.items import OutcomeRecorder
-from harness.plugin.state import WORKER_RUN_ID, HarnessSession, harness_session, session_key
+from harness.plugin.state import (
+    WORKER_RUN_ID,
+    HarnessSession,
+    dry_run_asked,
+    harness_session,
+    session_key,
+)
 from harness.profile import Profile, load_profile
-from harness.results import RunMeta, merge_run, new_run_id, start_run, utc_now_iso
+from harness.results import (
+    RunMeta,
+    harness_version,
+    merge_run,
+    new_run_id,
+    recover_crashed,
+    start_run,
+    this_writer,
+    utc_now_iso,
+)
+from harness.targets import make_target
 
 log = logging.getLogger("harness.plugin")
 DEFAULT_PROFILE = Path("profiles/lab.yaml")
 HARNESS_FOLDERS = ("suites", "scenarios")
 OUTCOME_RECORDER = "cluster-harness-outcomes"
-
-
-def harness_version() -> str:
-    try:
-        return version("cluster-harness")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _is_active(config: pytest.Config) -> bool:
@@ -64,16 +72,22 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = _with_credentials_from_options(config, profile)
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     runs_dir = _resolve(config, config.getoption("results_dir"), Path("reports/runs"))
+    target_name = config.getoption("target") or profile.target
+    try:  # built now, so an unknown target or a profile it cannot use is one usage line
+        target = make_target(target_name, profile)
+    except HarnessError as error:
+        raise pytest.UsageError(str(error)) from None
     session = HarnessSession(
         profile=profile,
         profile_path=profile_path,
-        target_name=config.getoption("target") or profile.target,
+        target_name=target_name,
+        target=target,
         runs_dir=runs_dir,
         run_id=workerinput[WORKER_RUN_ID] if workerinput else new_run_id(),
         process=workerinput["workerid"] if workerinput else "main",
         allow_disruption=bool(config.getoption("allow_disruption")),
         keep_lab=bool(config.getoption("keep_lab")),
-        records=not config.getoption("dry_run", False),
+        records=not (dry_run_asked(config) or config.option.collectonly),  # nothing runs: no run file
     )
     config.stash[session_key] = session
     if session.is_controller and session.records:
@@ -119,17 +133,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         profile=state.profile.name,
         harness_version=harness_version(),
         started=utc_now_iso(),
+        writer=this_writer(),
     )
     if state.records:
-        start_run(state.runs_dir, state.meta)
+        _recover_crashed_runs(session.config, state.runs_dir)
+        try:
+            start_run(state.runs_dir, state.meta)
+        except OSError as error:  # a results dir that is a file, or not writable
+            reason = ("it is not a directory" if state.runs_dir.exists() and not state.runs_dir.is_dir()
+                      else error.strerror or str(error))
+            raise pytest.UsageError(f"cannot write the run file in {state.runs_dir}: {reason}") from None
     _interrupt_on_sigterm()
     if session.config.option.collectonly:
         return
     # pytest runs no sessionfinish when sessionstart itself fails or is interrupted (Ctrl-C,
     # SIGTERM): whatever prepare() made (a namespace, a lab) is released here instead.
+    _show_lab_progress(session, state)
     try:
         state.target.prepare()
         state.prepared = True
+        if state.records:  # a dry run sends nothing, heals included
+            _pay_owed_rollbacks(session, state)
         if state.records:
             state.recorder.components(state.target.components())
     except HarnessError as error:
@@ -138,6 +162,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except BaseException:
         _release_after_failed_start(state, "interrupted")
         raise
+
+
+def _pay_owed_rollbacks(session: pytest.Session, state: HarnessSession) -> None:
+    """Faults an earlier run applied on this target and died before undoing: healed first."""
+    from harness.chaos.owed import RollbackLedger, pay_owed
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter is not None else log.warning
+    pay_owed(RollbackLedger.in_results(state.runs_dir), state.target, say=say)
+
+
+def _recover_crashed_runs(config: pytest.Config, runs_dir: Path) -> None:
+    """Runs an earlier session left `running` when it was killed: marked crashed, rows merged."""
+    try:
+        recovered = recover_crashed(runs_dir)
+    except OSError as error:  # never a reason not to run this session
+        log.warning("recovering crashed runs in %s failed: %s", runs_dir, error)
+        return
+    for found in recovered:
+        _say(config, f"cluster-harness: {found.sentence()}")
+
+
+def _show_lab_progress(session: pytest.Session, state: HarnessSession) -> None:
+    """A lab the session brings up says each step in pytest's terminal (30-40 s with Ceph)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        state.target.show_progress(reporter.write_line)
 
 
 def _release_after_failed_start(state: HarnessSession, status: str) -> None:

@@ -15,7 +15,6 @@ import pytest
 
 from harness.profile import Profile
 from harness.results import RunMeta, RunRecorder
-from harness.targets import make_target
 from harness.targets.base import Target
 
 WORKER_RUN_ID = "cluster_harness_run_id"
@@ -26,6 +25,7 @@ class HarnessSession:
     profile: Profile
     profile_path: Path
     target_name: str
+    target: Target
     runs_dir: Path
     run_id: str
     process: str  # "main" or the xdist worker id
@@ -36,7 +36,6 @@ class HarnessSession:
     meta: RunMeta | None = None  # only on the controller
     prepared: bool = False
     _recorder: RunRecorder | None = None
-    _target: Target | None = None
     crashed_workers: list[str] = field(default_factory=list)
 
     @property
@@ -48,12 +47,6 @@ class HarnessSession:
         if self._recorder is None:
             self._recorder = RunRecorder(self.runs_dir, self.run_id, self.process)
         return self._recorder
-
-    @property
-    def target(self) -> Target:
-        if self._target is None:
-            self._target = make_target(self.target_name, self.profile)
-        return self._target
 
     @property
     def lock_path(self) -> Path:
@@ -93,3 +86,8 @@ def session_recorder(config: pytest.Config) -> RunRecorder:
 
 def session_profile(config: pytest.Config) -> Profile:
     return _require(config).profile
+
+
+def dry_run_asked(config: pytest.Config) -> bool:
+    """`--dry-run` or `--dry-run-offline` (see dryrun.py)."""
+    return bool(config.getoption("dry_run", False) or config.getoption("dry_run_offline", False))

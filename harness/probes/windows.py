@@ -3,11 +3,16 @@
 Definitions (samples are taken in start-time order):
 
 - An **unavailability window** starts at the start time of a failed sample that follows an ok
-  sample (or opens the timeline) and ends at the start time of the first ok sample after it.
-  Its duration is `end - start`. Both edges are known to within one sample period: the real
-  outage began somewhere in the period before the first failed sample, and ended somewhere in
-  the period before the first ok one, so a duration carries an error of about ±1 period
-  (±50 ms at 20 Hz). A single failed sample makes a window of about one period.
+  sample (or opens the timeline) and ends at the first instant an answer came back: the earliest
+  completion (start + latency) among the ok samples that follow the failed ones. Its duration is
+  `end - start`. The end is the completion, not the start, of an ok call because a call can
+  stall and then succeed: while etcd elects a leader, a write sent 0.4 s before the election
+  waits and returns just after it, inside a 0.5 s timeout; its start time would end the
+  outage up to one timeout early. The real outage began somewhere in the period before the
+  first failed sample, and ended at most one return trip before the answer, so a duration
+  carries an error of about one period (50 ms at 20 Hz). When a stalled answer completes after
+  a later call has already failed, the two windows are one. A single failed sample among fast
+  calls makes a window of about one period.
 - A window that never sees an ok sample again is **open** (`recovered` is False): it ends at
   the last sample's start time, so its duration is a lower bound.
 - **Availability %** is time-based: 100 * (1 - time inside windows / observed time), where the
@@ -62,21 +67,34 @@ def _ordered(samples: Sequence[Sample]) -> list[Sample]:
     return sorted(samples, key=lambda s: s.time)
 
 
+def _completed(sample: Sample) -> float:
+    return sample.time + sample.latency_s
+
+
 def unavailability_windows(samples: Sequence[Sample]) -> list[Window]:
     ordered = _ordered(samples)
     windows: list[Window] = []
-    start: Sample | None = None
-    failed = 0
-    for sample in ordered:
-        if not sample.ok:
-            if start is None:
-                start, failed = sample, 0
-            failed += 1
-        elif start is not None:
-            windows.append(Window(start.time, sample.time, failed, True, start.error))
-            start = None
-    if start is not None:
-        windows.append(Window(start.time, ordered[-1].time, failed, False, start.error))
+    index = 0
+    while index < len(ordered):
+        if ordered[index].ok:
+            index += 1
+            continue
+        first, failed = ordered[index], 0
+        while index < len(ordered) and not ordered[index].ok:
+            failed, index = failed + 1, index + 1
+        if index == len(ordered):
+            windows.append(Window(first.time, ordered[-1].time, failed, False, first.error))
+            break
+        answers = index  # the run of ok calls that closes the window
+        while index < len(ordered) and ordered[index].ok:
+            index += 1
+        end = min(_completed(s) for s in ordered[answers:index])
+        previous = windows[-1] if windows else None
+        if previous is not None and first.time <= previous.end:  # a stalled answer overlapped it
+            windows[-1] = Window(previous.start, end, previous.failed_samples + failed, True,
+                                 previous.first_error)
+        else:
+            windows.append(Window(first.time, end, failed, True, first.error))
     return windows
 
 

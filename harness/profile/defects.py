@@ -30,8 +30,14 @@ CATALOGUE: dict[str, DefectKind] = {
         DefectKind("slow-link", "the named node's link is shaped to a tenth of the profile's rate", True),
         DefectKind("no-policy-enforcement", "network policies are accepted but never enforced"),
         DefectKind("egress-ignored", "network policies are enforced for ingress only; egress is ignored"),
+        DefectKind("policy-enforcement-always", "Cilium's policy-enforcement-mode is `always`: a pod "
+                   "no policy selects is isolated too, so only what policies allow flows"),
         DefectKind("lb-single-backend", "the load balancer sends every connection to its first backend"),
         DefectKind("announcer-stuck", "a load-balancer IP stays on its first announcer (no VRRP)"),
+        DefectKind("announcer-split", "each node's LB keepalived has a virtual router id of its own: "
+                   "every node claims the load-balancer IP"),
+        DefectKind("lb-ip-outside-pool", "the lab's LB IPAM hands out the addresses right after the "
+                   "profile's pool"),
         DefectKind("clock-skew", "the named node's clock runs 30 s ahead (its commands run under faketime)",
                    True),
         DefectKind("disk-full", "the named node's data disk is a small, full filesystem", True),
@@ -45,6 +51,17 @@ CATALOGUE: dict[str, DefectKind] = {
                    "marked down in time, I/O to its PGs stalls through the outage"),
         DefectKind("apiserver-down", "Kubernetes lab: the named node's kube-apiserver never runs "
                    "(the VIP stays on the others)", True),
+        DefectKind("kubelet-down", "Kubernetes lab: the named node's kubelet (its kwok) never "
+                   "runs: the Node stays NotReady and pods bound to it stay Pending", True),
+        DefectKind("kubelet-slow", "Kubernetes lab: the named node's kubelet (its kwok) turns a "
+                   "pod Ready 6 s after it is bound", True),
+        DefectKind("webhook-blackholed", "Kubernetes lab: a validating webhook on ConfigMap "
+                   "creates and deletes in the harness's namespaces whose server never answers "
+                   "(failurePolicy Ignore, 1 s timeout): every such call waits 1 s"),
+        DefectKind("etcd-client-firewalled", "a firewall on the named node drops etcd client "
+                   "connections to its own address from the switch (peers and the VIP pass)", True),
+        DefectKind("old-kernel", "the named node reports a 2.6 kernel (its commands run with the "
+                   "UNAME26 personality, the lab's stand-in for a node left on an old kernel)", True),
         DefectKind("wrong-mtu", "the named node's interface runs MTU 1400, not the profile's", True),
     )
 }

@@ -83,6 +83,9 @@ class Storage(Strict):
     block_storage_class: str = "ceph-block"
     bucket_storage_class: str = "ceph-bucket"
     ceph_namespace: str = "rook-ceph"
+    bench_pool: str = "replicapool"
+    """RADOS pool the storage twins (`rbd bench`, `rados bench`) write their bounded data to (the
+    kubernetes target; the lab uses its RBD pool)."""
     replication: Replication = Replication()
 
 
@@ -109,12 +112,31 @@ class Expectations(Strict):
     api_unavailable_on_follower_partition_max_s: float = Field(default=1.0, ge=0)
     """Longest API outage when a follower is cut off the switch."""
     api_roundtrip_p99_max_ms: float = Field(default=100.0, gt=0)
+    api_call_p99_max_ms: float = Field(default=1000.0, gt=0)
+    """p99 of single-object calls (create, get, delete) under the API load: Kubernetes' own SLO
+    (sig-scalability, "API call latency") is 1 s."""
+    api_list_p99_max_ms: float = Field(default=5000.0, gt=0)
+    """p99 of namespace-scoped lists under the API load: the same SLO's 5 s."""
+    pod_startup_max_s: float = Field(default=5.0, gt=0)
+    """Slowest create -> Ready of a pod whose image is already on the node: Kubernetes' pod
+    startup SLO (p99 <= 5 s, image pulls excluded)."""
     l2_failover_max_s: float = Field(default=20.0, gt=0)
     """Longest outage of a LoadBalancer IP when its announcing node loses power."""
     min_link_fraction: float = Field(default=0.95, gt=0, le=1)
     """Fraction of the link goodput a throughput benchmark must reach."""
     min_storage_read_fraction: float = Field(default=0.9, gt=0, le=1)
     min_storage_write_fraction: float = Field(default=0.8, gt=0, le=1)
+    min_object_get_fraction: float = Field(default=0.8, gt=0, le=1)
+    """S3 GET's share of min(roofline, `rados bench` read): the gateway's hop costs CPU."""
+    min_storage_twin_fraction: float = Field(default=0.4, gt=0, le=1)
+    """Share of the link roofline Ceph's own benchmark (the twin) must reach on the same path: the
+    harness figures are judged against min(roofline, twin), so this is what catches a slow link."""
+    min_kernel: str = Field(default="5.10", pattern=r"^\d+\.\d+$")
+    """Oldest kernel a node may run: Cilium's kube-proxy replacement and L2 announcements want a
+    5.10 LTS kernel or newer (Talos ships 6.x)."""
+    node_os: str | None = None
+    """A regular expression the nodes' PRETTY_NAME (os-release) must match, e.g. `^Talos`; None
+    checks only that one is reported."""
     allowed_ceph_warnings: list[str] = Field(default_factory=list)
     storage_io_stall_on_osd_loss_max_s: float = Field(default=32.0, gt=0)
     """Longest write stall when an OSD's node loses power (Ceph's 20 s heartbeat grace + peering)."""
@@ -168,8 +190,13 @@ class KubernetesSettings(Strict):
     for the run's LoadBalancer services, instead of relying on the cluster's own."""
     lb_service_port: int = Field(default=80, ge=1, le=65535)
     """Port the test LoadBalancer services listen on."""
+    cilium_namespace: str = "kube-system"
+    """Where Cilium runs: its L2 announcement Leases (`cilium-l2announce-<ns>-<svc>`) live there."""
     preflight: bool = True
     """Before the first test, run each image the selected tests need once on every node."""
+    pod_timeout_s: float | None = Field(default=None, gt=0, le=3600)
+    """Seconds a pod may take from creation to Running or Succeeded, image pulls included
+    (default 120; an SBC pulling a large image over a slow uplink may need more)."""
     node_driver: Literal["talos", "lab"] = "talos"
     """Who answers node operations (etcd members and leader, VIP holder, service kills,
     power, partitions): `talos` (talosctl + BMC) on a real cluster, `lab` on the Kubernetes lab."""

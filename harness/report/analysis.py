@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from harness.report import detect
+from harness.report.failures import split_message
 from harness.report.model import (
     Difference,
     FailedCheck,
@@ -65,8 +66,9 @@ def glance(infos: list[RunInfo], outcomes: list[dict[str, Any]], run: RunInfo) -
         counts[suite][str(row["outcome"])] += 1
         durations[suite] += float(row["duration_s"] or 0.0)
         if row["outcome"] in ("failed", "error"):
+            text = split_message(scrub_text(_text(row.get("message")) or ""))
             failures.append(FailedCheck(scrub_text(str(row["nodeid"])), str(row["outcome"]),
-                                        scrub_text(_text(row.get("message")) or "")))
+                                        text.sentence, text.context))
     suites = [SuiteStatus(name, _suite_status(c), dict(c), durations[name])
               for name, c in sorted(counts.items())]
     previous = infos[run.index - 1] if run.index > 0 else None

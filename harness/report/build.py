@@ -24,10 +24,11 @@ from harness.report.analysis import (
 from harness.report.charts import trend_charts
 from harness.report.compare import compare, resolve_run
 from harness.report.model import RunInfo
+from harness.report.scenarios import scenarios
 from harness.report.scrub import scrub, scrub_text
-from harness.report.sections import GOODPUT_METRIC, failover, heat_map, policy
+from harness.report.sections import failover, policy
+from harness.report.throughput import GoodputRow, goodput_rows, heat_maps
 from harness.results.frames import RunFrames, load_frames
-from harness.results.store import read_run_file
 
 TEMPLATE = "report.html.j2"
 
@@ -41,10 +42,7 @@ class Loaded:
 
 def load(runs_dir: Path) -> Loaded:
     frames = load_frames(runs_dir)
-    timelines: dict[str, list[dict[str, Any]]] = {}
-    for run_id, path in zip(frames.runs["run_id"], frames.runs["path"], strict=True):
-        # frames carry no timelines; they are few and only the per-run sections need them
-        timelines[str(run_id)] = scrub(read_run_file(Path(path)).get("timelines") or [])
+    timelines = {run_id: scrub(rows) for run_id, rows in frames.timelines.items()}
     return Loaded(frames, run_infos(frames.runs), timelines)
 
 
@@ -66,7 +64,7 @@ def build_report(runs_dir: Path, out_dir: Path, min_rel: float = detect.MIN_REL_
     values = {scrub_text(str(c)): matrix[c].tolist() for c in matrix.columns}
     versions = [(i, title.split(": ", 1)[-1]) for i, _, title in version_marks(history)]
     charts = trend_charts(rows, values, history, versions)
-    goodput = _goodput(frames.measurements)
+    goodput = goodput_rows(frames.measurements)
     index.write_text(template.render(
         page="index", root="", glance=glance(infos, outcomes.get(latest.id, []), latest),
         rows=rows, charts=charts, runs=list(reversed(infos)), history=len(history),
@@ -96,11 +94,10 @@ def build_comparison(runs_dir: Path, out_dir: Path, run_a: str, run_b: str,
     return path
 
 
-def _sections(loaded: Loaded, goodput: dict[str, list[tuple[str, str, float, str]]],
-              run: RunInfo) -> dict[str, Any]:
+def _sections(loaded: Loaded, goodput: dict[str, list[GoodputRow]], run: RunInfo) -> dict[str, Any]:
     timelines = loaded.timelines.get(run.id, [])
-    return {"failover": failover(timelines), "heat": heat_map(goodput.get(run.id, [])),
-            "policy": policy(timelines)}
+    return {"scenarios": scenarios(timelines), "failover": failover(timelines),
+            "heat": heat_maps(goodput.get(run.id, [])), "policy": policy(timelines)}
 
 
 def _by_run(outcomes: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -108,18 +105,6 @@ def _by_run(outcomes: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     for row in outcomes.to_dict("records"):
         grouped[str(row["run_id"])].append({str(k): v for k, v in row.items()})
     return grouped
-
-
-def _goodput(measurements: pd.DataFrame) -> dict[str, list[tuple[str, str, float, str]]]:
-    rows = measurements[measurements["metric"] == GOODPUT_METRIC]
-    result: dict[str, list[tuple[str, str, float, str]]] = defaultdict(list)
-    for row in rows.to_dict("records"):
-        tags = row.get("tags") or {}
-        if "src" in tags and "dst" in tags:
-            result[str(row["run_id"])].append((scrub_text(str(tags["src"])),
-                                               scrub_text(str(tags["dst"])),
-                                               float(row["value"]), str(row["unit"])))
-    return result
 
 
 def _number(value: float | None, digits: int = 4) -> str:

@@ -33,7 +33,8 @@ class SuiteStatus:
 class FailedCheck:
     nodeid: str
     outcome: str
-    message: str
+    sentence: str  # what the check said, shown first
+    context: str | None  # pytest's full report (arguments, source, locals), behind a toggle
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Per-run sections as geometry and cells: failover timelines, goodput heat map, policy matrix.
+"""Per-run sections as geometry and cells: failover timelines and the policy matrix.
 
 Each builder returns None when the run has no such data, so the template shows only what exists.
 """
@@ -13,7 +13,6 @@ from harness.report.svg import scale
 
 LANE_WIDTH = 900
 LANE_HEIGHT = 22
-GOODPUT_METRIC = "network.goodput"
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,8 @@ class Lane:
     name: str
     y: float
     windows: list[Box]
-    availability_pct: float | None
-    longest_s: float
+    availability_pct: float | None  # as the probe stored it (time-based), never recounted here
+    longest_s: float | None  # likewise: the stored longest_unavailable_s
     samples: int
 
 
@@ -47,13 +46,6 @@ class Failover:
     lanes: list[Lane]
     faults: list[Fault]
     ticks: list[tuple[float, str]]
-
-
-@dataclass(frozen=True)
-class Heat:
-    nodes: list[str]
-    cells: list[list[tuple[str, str, str]]]  # (text, background, foreground) per src x dst
-    unit: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +69,14 @@ def _seconds(value: Any) -> float:
     if isinstance(value, int | float):
         return float(value)
     return datetime.fromisoformat(str(value)).timestamp()
+
+
+def _stored_figure(data: dict[str, Any], name: str) -> float | None:
+    """A figure the probe derived when it ran (harness/probes/windows.py); None if absent."""
+    value = data.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 def _sample_columns(data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
@@ -105,16 +105,14 @@ def failover(timelines: list[dict[str, Any]]) -> Failover | None:
         data = probe["data"]
         _, oks = _sample_columns(data)
         windows = []
-        longest = 0.0
         for a, b in _window_bounds(data):
-            longest = max(longest, b - a)
             x = scale(a, start, end, LANE_WIDTH)
             width = max(2.0, scale(b, start, end, LANE_WIDTH) - x)
             windows.append(Box(x, width, f"unavailable {a - start:+.1f} s … {b - start:+.1f} s "
                                          f"({b - a:.1f} s)"))
-        availability = sum(1 for ok in oks if ok) / len(oks) * 100 if oks else None
         lanes.append(Lane(str(probe.get("name")), row * (LANE_HEIGHT + 8) + 18, windows,
-                          availability, longest, len(oks)))
+                          _stored_figure(data, "availability_pct"),
+                          _stored_figure(data, "longest_unavailable_s"), len(oks)))
         for event in data.get("events", []):
             key = (event.get("time"), event.get("kind"), event.get("node"))
             if "time" in event and key not in seen:
@@ -127,36 +125,6 @@ def failover(timelines: list[dict[str, Any]]) -> Failover | None:
               f"{(end - start) * i / 5:.0f} s") for i in range(6)]
     height = len(lanes) * (LANE_HEIGHT + 8) + 40
     return Failover(LANE_WIDTH, height, lanes, faults, ticks)
-
-
-def _color(fraction: float) -> tuple[str, str]:
-    """Light to dark blue; white text on the dark half."""
-    light, dark = (235, 243, 251), (8, 69, 148)
-    rgb = [round(a + (b - a) * fraction) for a, b in zip(light, dark, strict=True)]
-    return "#{:02x}{:02x}{:02x}".format(*rgb), "#fff" if fraction > 0.55 else "#111"
-
-
-def heat_map(rows: list[tuple[str, str, float, str]]) -> Heat | None:
-    """`rows` are (src, dst, value, unit) of one run's goodput measurements."""
-    if not rows:
-        return None
-    values = {(src, dst): value for src, dst, value, _ in rows}
-    nodes = sorted({n for pair in values for n in pair})
-    low, high = min(values.values()), max(values.values())
-    cells = []
-    for src in nodes:
-        line = []
-        for dst in nodes:
-            value = values.get((src, dst))
-            if value is None:
-                line.append(("—" if src != dst else "", "#f4f4f4", "#888"))
-            else:
-                # spread the observed range over the palette: 807 vs 929 must look different
-                spread = (value - low) / (high - low) if high > low else 1.0
-                background, foreground = _color(0.15 + 0.85 * spread)
-                line.append((f"{value:.4g}", background, foreground))
-        cells.append(line)
-    return Heat(nodes, cells, rows[0][3])
 
 
 def policy(timelines: list[dict[str, Any]]) -> Policy | None:

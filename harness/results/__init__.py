@@ -8,11 +8,35 @@ from harness.results.records import (
     Outcome,
     RunMeta,
     Timeline,
+    Writer,
+    harness_version,
     new_run_id,
     utc_now_iso,
 )
+from harness.results.recovery import Recovered, recover_crashed
 from harness.results.store import RunFileError, merge_run, read_run_file, run_files, start_run
+from harness.results.writer import this_writer
 
-__all__ = ["FORMAT_VERSION", "Measurement", "Outcome", "RunFileError", "RunFrames", "RunMeta",
-           "RunRecorder", "Timeline", "load_frames", "merge_run", "new_run_id", "read_run_file",
-           "run_files", "series_key", "start_run", "utc_now_iso"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Measurement",
+    "Outcome",
+    "Recovered",
+    "RunFileError",
+    "RunFrames",
+    "RunMeta",
+    "RunRecorder",
+    "Timeline",
+    "Writer",
+    "harness_version",
+    "load_frames",
+    "merge_run",
+    "new_run_id",
+    "read_run_file",
+    "recover_crashed",
+    "run_files",
+    "series_key",
+    "start_run",
+    "this_writer",
+    "utc_now_iso",
+]

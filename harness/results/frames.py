@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from harness.results.store import read_run_file, run_files
+from harness.results.store import RunFileError, read_run_file, run_files
 
 RUN_COLUMNS = ["run_id", "label", "target", "profile", "harness_version", "started", "ended",
                "status", "components", "path"]
@@ -23,6 +23,8 @@ class RunFrames:
     runs: pd.DataFrame
     outcomes: pd.DataFrame
     measurements: pd.DataFrame
+    timelines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per run id, as stored: free-form data, read once here rather than again by the report."""
 
 
 def series_key(metric: str, tags: dict[str, str]) -> str:
@@ -32,19 +34,32 @@ def series_key(metric: str, tags: dict[str, str]) -> str:
     return metric + "{" + ",".join(f"{k}={tags[k]}" for k in sorted(tags)) + "}"
 
 
-def load_frames(sources: Path | Iterable[Path]) -> RunFrames:
-    """Read a runs directory (or the given files) into three frames, oldest run first."""
+def load_frames(sources: Path | Iterable[Path], *,
+                skipped: list[RunFileError] | None = None) -> RunFrames:
+    """Read a runs directory (or the given files) into three frames, oldest run first.
+
+    A file that cannot be read raises `RunFileError`; with a `skipped` list it is left out and
+    its error appended there instead, so one damaged file does not hide every other run.
+    """
     paths = run_files(sources) if isinstance(sources, Path) else list(sources)
     runs: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     measurements: list[dict[str, Any]] = []
+    timelines: dict[str, list[dict[str, Any]]] = {}
     for path in paths:
-        document = read_run_file(path)
+        try:
+            document = read_run_file(path)
+        except RunFileError as error:
+            if skipped is None:
+                raise
+            skipped.append(error)
+            continue
         run = document["run"]
         run_id = run["id"]
         runs.append({**{key: run.get(key) for key in RUN_COLUMNS},
                      "run_id": run_id, "path": str(path)})
         outcomes.extend({**row, "run_id": run_id} for row in document["outcomes"])
+        timelines[str(run_id)] = document["timelines"]
         for row in document["measurements"]:
             tags = row.get("tags") or {}
             measurements.append({**row, "run_id": run_id, "series": series_key(row["metric"], tags)})
@@ -52,6 +67,7 @@ def load_frames(sources: Path | Iterable[Path]) -> RunFrames:
         runs=_frame(runs, RUN_COLUMNS, sort="started"),
         outcomes=_frame(outcomes, OUTCOME_COLUMNS),
         measurements=_frame(measurements, MEASUREMENT_COLUMNS),
+        timelines=timelines,
     )
 
 

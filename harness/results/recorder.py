@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results.records import Measurement, Outcome, Timeline
+from harness.results.writer import this_writer
 
 
 def partial_dir(runs_dir: Path, run_id: str) -> Path:
@@ -31,6 +32,9 @@ class RunRecorder:
         self.path = directory / f"{process}.jsonl"
         self._lock = threading.Lock()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        # First line: who writes this file. Recovery waits until every writer of a run is gone,
+        # so an xdist worker that outlives a killed controller loses no row.
+        self._append("writer", asdict(this_writer()))
 
     def measurement(self, row: Measurement) -> None:
         self._append("measurement", asdict(row))

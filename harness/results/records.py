@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
 
 FORMAT_NAME = "cluster-harness/run"
 FORMAT_VERSION = 1
 
-RunStatus = Literal["running", "passed", "failed", "interrupted", "incomplete"]
+RunStatus = Literal["running", "passed", "failed", "interrupted", "incomplete", "crashed"]
 OutcomeKind = Literal["passed", "failed", "skipped", "error", "xfailed", "xpassed"]
 
 
@@ -22,6 +23,14 @@ def new_run_id(now: datetime | None = None) -> str:
     """Sortable and unique: `20261123T211400Z-3f9a1c`."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def harness_version() -> str:
+    """The installed cluster-harness version, for the run file."""
+    try:
+        return version("cluster-harness")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def utc_now_iso() -> str:
@@ -59,6 +68,16 @@ class Timeline:
     nodeid: str | None = None
 
 
+@dataclass(frozen=True)
+class Writer:
+    """The process writing a run's rows; `writer.py` tells whether it is gone."""
+
+    host: str
+    pid: int
+    boot_id: str | None = None  # /proc/sys/kernel/random/boot_id: new at every boot
+    start_ticks: int | None = None  # /proc/<pid>/stat field 22: tells a recycled PID apart
+
+
 @dataclass
 class RunMeta:
     id: str
@@ -71,3 +90,5 @@ class RunMeta:
     status: RunStatus = "running"
     components: dict[str, str] = field(default_factory=dict)
     crashed_workers: list[str] = field(default_factory=list)
+    writer: Writer | None = None
+    recovered: str | None = None  # when a later process marked it `crashed` and merged its rows

@@ -7,13 +7,14 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
 from harness.results.recorder import partial_dir
-from harness.results.records import FORMAT_NAME, FORMAT_VERSION, RunMeta
+from harness.results.records import FORMAT_NAME, FORMAT_VERSION, RunMeta, Writer
+from harness.results.schema import describe, shape_problems
 
 
 class RunFileError(HarnessError):
@@ -51,28 +52,60 @@ def document_of(meta: RunMeta, rows: dict[str, list[dict[str, Any]]]) -> dict[st
 
 
 def start_run(runs_dir: Path, meta: RunMeta) -> Path:
-    """Write the run file before any test runs, so a run killed outright still leaves a trace."""
+    """Write the run file before any test runs, so a run killed outright still leaves a trace.
+
+    Its partial directory exists from now until the merge: recovery looks for `running` runs
+    there and nowhere else.
+    """
     path = run_file_path(runs_dir, meta.id)
     write_json_atomically(path, document_of(meta, _empty_rows()))
+    partial_dir(runs_dir, meta.id).mkdir(parents=True, exist_ok=True)
     return path
 
 
 def merge_run(runs_dir: Path, meta: RunMeta) -> Path:
     """Fold every process's rows into the run file, then drop the partial files."""
-    rows = _empty_rows()
     directory = partial_dir(runs_dir, meta.id)
+    partial = read_partial(directory)
+    meta.components.update(partial.components)
+    path = run_file_path(runs_dir, meta.id)
+    write_json_atomically(path, document_of(meta, partial.rows))
+    drop_partial(directory)
+    return path
+
+
+@dataclass
+class Partial:
+    """What the processes of a run appended: rows by kind, component versions, and the writer
+    each file names on its first line."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: _empty_rows())
+    components: dict[str, str] = field(default_factory=dict)
+    writers: list[Writer] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+
+def read_partial(directory: Path) -> Partial:
+    found = Partial()
     for part in sorted(directory.glob("*.jsonl")):
         for row in _read_lines(part):
             kind = row.pop("type", None)
             if kind == "components":
-                meta.components.update({str(k): str(v) for k, v in row.items()})
-            elif kind in rows:
-                rows[kind].append(row)
-    path = run_file_path(runs_dir, meta.id)
-    write_json_atomically(path, document_of(meta, rows))
+                found.components.update({str(k): str(v) for k, v in row.items()})
+            elif kind == "writer":
+                with contextlib.suppress(TypeError):
+                    found.writers.append(Writer(**row))
+            elif kind in found.rows:
+                found.rows[kind].append(row)
+    return found
+
+
+def drop_partial(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)
     _remove_if_empty(directory.parent)
-    return path
 
 
 def _read_lines(part: Path) -> list[dict[str, Any]]:
@@ -98,18 +131,30 @@ def read_run_file(path: Path) -> dict[str, Any]:
     """Parse one run file, refusing files this harness cannot understand."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise RunFileError(f"run file {path} cannot be read: {error}") from error
+    except (OSError, ValueError, RecursionError) as error:  # ValueError: bad JSON or UTF-8
+        raise RunFileError(f"run file {path} cannot be read: {_reason(error)}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise RunFileError(f"{path} is not a cluster-harness run file")
     version = document.get("version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
         raise RunFileError(
             f"run file {path} has format version {version}, newer than this harness reads "
             f"({FORMAT_VERSION}): upgrade cluster-harness to read it, or move the file out of "
             f"the runs directory."
         )
+    problems = shape_problems(document)
+    if problems:
+        raise RunFileError(f"run file {path} is damaged: {describe(problems)}; repair it or move it "
+                           "out of the runs directory")
     return document
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return " ".join(str(error).split())[:200]
 
 
 def run_files(runs_dir: Path) -> list[Path]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.probes.sampler import Sample
+from harness.probes.windows import summarize
 from harness.results.records import FORMAT_NAME, FORMAT_VERSION, RunMeta
 from harness.results.store import run_file_path, write_json_atomically
 
@@ -88,42 +90,96 @@ def _outcomes(with_failures: bool) -> list[dict[str, Any]]:
             failed = with_failures and k == 1 and t == 0
             rows.append({"nodeid": f"suites/{suite}/test_{suite.replace('-', '_')}.py::test_{t}",
                          "outcome": "failed" if failed else "passed", "duration_s": 1.5 + t,
-                         "message": "AssertionError: ceph health HEALTH_WARN: 1 osds down"
-                         if failed else None, "worker": "gw0"})
+                         "message": FAILURE_REPORT if failed else None, "worker": "gw0"})
     rows.append({"nodeid": "suites/workloads/test_gpu.py::test_cuda", "outcome": "skipped",
                  "duration_s": 0.0, "message": "profile has no GPU node", "worker": "gw1"})
     return rows
 
 
+FAILURE_SENTENCE = "ceph health HEALTH_WARN: 1 osds down"
+# What pytest's long report of a failed assert looks like (harness/plugin/items.py stores it):
+# the test's arguments first, then its source, then the exception on `E` lines.
+FAILURE_REPORT = f"""target = <harness.targets.lab.target.LabTarget object at 0x7f3a2c1d9e50>
+
+    def test_0(target):
+        health = target.storage.health()
+>       assert health == "HEALTH_OK", f"ceph health {{health}}: 1 osds down"
+E       AssertionError: {FAILURE_SENTENCE}
+E       assert 'HEALTH_WARN' == 'HEALTH_OK'
+
+suites/storage/test_storage.py:12: AssertionError"""
+GOODPUT_NODES = ["cp1", "cp2", "worker1", "worker2"]
+
+
 def goodput_rows(when: datetime) -> list[dict[str, Any]]:
-    nodes = ["cp1", "cp2", "worker1", "worker2"]
-    return [{"metric": "network.goodput", "value": 940.0 - 37 * a - 11 * b, "unit": "Mbit/s",
-             "higher_is_better": True, "ceiling": 1000.0, "tags": {"src": s, "dst": d},
-             "nodeid": "suites/network/test_goodput.py::test_pairs", "time": when.isoformat()}
-            for a, s in enumerate(nodes) for b, d in enumerate(nodes) if s != d]
+    """Both goodput matrices as suites/network/test_throughput.py records them."""
+    rows = []
+    for kind, slower in (("node_to_node", 0.0), ("pod_to_pod", 23.0)):
+        rows += [{"metric": f"network.{kind}.goodput", "value": 940.0 - slower - 37 * a - 11 * b,
+                  "unit": "Mbit/s", "higher_is_better": True, "ceiling": 941.0,
+                  "tags": {"sender": s, "receiver": d},
+                  "nodeid": f"suites/network/test_throughput.py::test_{kind}_goodput[{s}-{d}]",
+                  "time": when.isoformat()}
+                 for a, s in enumerate(GOODPUT_NODES) for b, d in enumerate(GOODPUT_NODES) if s != d]
+    return rows
+
+
+FAULT_AT = 30.0
+OUTAGES = {"api-server": [(31.0, 38.5)], "ingress-http": [(32.0, 34.0), (76.0, 79.0)],
+           "rbd-write": [(76.5, 88.0)]}
+
+
+def probe_data(outages: list[tuple[float, float]], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """A 2 Hz probe timeline whose failed samples time out after 1.5 s, with the figures
+    harness/probes/windows.py derives from it stored beside the samples, as the runner does."""
+    samples, at = [], 0.0
+    while at < 120.0:
+        ok = not any(a <= at <= b for a, b in outages)
+        samples.append(Sample(at, ok, 0.004 if ok else 1.5, None if ok else "timeout"))
+        at += 0.5 if ok else 1.5
+    figures = summarize(samples, fault_at=FAULT_AT)
+    return {"probe": "synthetic", "rate_hz": 2.0, "fault_at": FAULT_AT,
+            "samples": {"time": [x.time for x in samples], "ok": [x.ok for x in samples],
+                        "latency_s": [x.latency_s for x in samples],
+                        "error": [x.error for x in samples], "value": [x.value for x in samples]},
+            "windows": [{**asdict(w), "duration_s": w.duration_s} for w in figures.windows],
+            "events": events, "longest_unavailable_s": figures.longest_unavailable_s,
+            "availability_pct": figures.availability_pct,
+            "time_to_first_failure_s": figures.time_to_first_failure_s,
+            "time_to_recovery_s": figures.time_to_recovery_s, "changes": None}
+
+
+def journal_data(api: dict[str, Any]) -> dict[str, Any]:
+    """A scenario journal (harness/chaos/rows.py) judged on the api-server probe's figures."""
+    longest, availability = api["longest_unavailable_s"], api["availability_pct"]
+    steps = [("steady-state", 26.0, 28.0), ("power_off cp1", 29.9, 30.1), ("observe", 30.1, 100.0),
+             ("rollback: power_on cp1", 100.0, 104.0)]
+    return {"title": "Control-plane node power loss", "source": "scenarios/power-loss.yaml",
+            "target": "lab", "status": "completed", "deviated": False,
+            "passed": longest <= 10.0 and availability >= 95.0, "started": 26.0, "ended": 104.0,
+            "fault_at": FAULT_AT, "bindings": {"holder": "cp1"}, "error": None,
+            "steps": [{"name": n, "start": a, "end": b, "status": "ok", "output": "", "error": None,
+                       "duration_s": b - a} for n, a, b in steps],
+            "expectations": [
+                {"text": "api.longest_unavailable_s <= 10", "measured": longest, "limit": 10.0,
+                 "ok": longest <= 10.0},
+                {"text": "api.availability_pct >= 95", "measured": availability, "limit": 95.0,
+                 "ok": availability >= 95.0}],
+            "metrics": {"api.longest_unavailable_s": longest, "api.availability_pct": availability}}
 
 
 def extra_timelines() -> list[dict[str, Any]]:
     events = [{"time": 30.0, "kind": "node-reboot", "node": "cp1", "detail": "talosctl reboot"},
               {"time": 75.0, "kind": "osd-kill", "node": "worker2", "detail": "osd.3 stopped"}]
-    probes = []
-    for name, windows in (("api-server", [[31.0, 38.5]]), ("ingress-http", [[32.0, 34.0],
-                                                                             [76.0, 79.0]]),
-                          ("rbd-write", [[76.5, 88.0]])):
-        times = [t / 2 for t in range(0, 240)]
-        oks = [not any(a <= t <= b for a, b in windows) for t in times]
-        data = {"probe": name, "rate_hz": 2.0, "fault_at": 30.0,
-                "samples": {"time": times, "ok": oks, "latency_s": [0.004] * len(times),
-                            "error": [None if ok else "timeout" for ok in oks], "value": [None] * len(times)},
-                "windows": [{"start": a, "end": b, "failed_samples": int((b - a) * 2), "recovered": True,
-                             "first_error": "timeout", "duration_s": b - a} for a, b in windows],
-                "events": events}
-        probes.append({"name": name, "kind": "probe", "nodeid": "scenarios/failover.yaml::failover",
-                       "data": data})
+    nodeid = "scenarios/failover.yaml::failover"
+    data = {name: {**probe_data(outages, events), "probe": name} for name, outages in OUTAGES.items()}
+    probes = [{"name": name, "kind": "probe", "nodeid": nodeid, "data": d} for name, d in data.items()]
+    journal = {"name": "failover.journal", "kind": "chaos-journal", "nodeid": nodeid,
+               "data": journal_data(data["api-server"])}
     pairs = [{"src": s, "dst": d, "port": p, "expected": e, "observed": o}
              for s, d, p, e, o in [("frontend", "backend", 8080, "allow", "allow"),
                                    ("frontend", "db", 5432, "deny", "deny"),
                                    ("backend", "db", 5432, "allow", "allow"),
                                    ("default", "backend", 8080, "deny", "allow"),
                                    ("default", "db", 5432, "deny", "deny")]]
-    return [*probes, {"name": "policy", "kind": "policy-matrix", "data": {"pairs": pairs}}]
+    return [*probes, journal, {"name": "policy", "kind": "policy-matrix", "data": {"pairs": pairs}}]

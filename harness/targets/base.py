@@ -19,6 +19,8 @@ from harness.errors import HarnessError
 from harness.profile import Profile
 
 if TYPE_CHECKING:
+    from harness.targets.kubernetes.apislis import ApiSlis
+    from harness.targets.kubernetes.plan import PlanSink
     from harness.targets.network import Network
     from harness.targets.storage import Storage
 
@@ -49,6 +51,10 @@ class Member:
     error: str | None = None
     term: int | None = None
     """The raft term the member reports; etcd moves it once an election has a winner."""
+    cluster_id: str | None = None
+    """The cluster this member belongs to, as it reports it (None: the target cannot tell)."""
+    peers: tuple[str, ...] | None = None
+    """The member names in this member's own member list (None: the target cannot tell)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,14 @@ class Faults(ABC):
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:
         """Shape the node's link to `rate_mbit` in both directions."""
 
+    def heal(self, action: str, node: str, service: str | None = None) -> str:
+        """Undo a fault that another process applied and never undid (it died): what the undo
+        of `action` would do, rebuilt from its name alone; idempotent. Returns what it did."""
+        if action == "power_off":
+            self.power_on(node)
+            return f"powered {node} on"
+        raise TargetError(f"this target cannot heal {action} on {node} by itself")
+
 
 class Target(ABC):
     """One cluster the harness can test: the lab on this machine, or a real cluster."""
@@ -163,6 +177,26 @@ class Target(ABC):
 
     def release(self) -> None:
         """Undo what `prepare` did (the lab goes down if this session brought it up)."""
+
+    def show_progress(self, write: Callable[[str], None]) -> None:
+        """Where `prepare` has slow steps of its own (a lab coming up), say each through `write`
+        as it finishes; targets without any ignore it."""
+
+    def bind_run(self, run_id: str) -> None:
+        """Use the pytest run's id for what the target makes and names (the kubernetes target's
+        namespace and labels); called once, before `prepare`. Targets that name nothing ignore it."""
+
+    plans_dry_runs = False
+    """Whether `start_plan` works: a dry run lists what the target would send, and sends nothing."""
+
+    def start_plan(self, sink: PlanSink) -> None:
+        """From now on, writes go to `sink` and nothing reaches the cluster (before `prepare`)."""
+        raise TargetError(f"the {self.kind} target cannot plan a dry run")
+
+    def api_slis(self) -> ApiSlis:
+        """Load clients and pod startups for the API SLI checks: Kubernetes' API only."""
+        raise TargetError(f"the {self.kind} target has no Kubernetes API (its API is etcd behind "
+                          "the VIP): the API SLIs need the kubernetes target")
 
     def preflight(self, needs: set[str]) -> None:
         """Before any test: check that what the selected tests need (`nodes`, `network`,

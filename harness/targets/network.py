@@ -20,7 +20,7 @@ from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
 from harness.workloads.iperf3 import Iperf3Result
 
 MAX_PARALLEL_SOURCES = 16
-POD_PORTS: dict[str, int] = {"http": 80, "alt": 81}
+POD_PORTS: dict[str, int] = {"http": 80, "alt": 81, "dns": 53}
 """Ports every test pod serves (TCP and UDP echo), by name: named-port policies refer to them."""
 
 
@@ -87,6 +87,11 @@ Endpoint = str | Pod
 class Network(ABC):
     """What suites may ask of the cluster's network."""
 
+    policy_propagation_s: float = 0.0
+    """How long a policy may take after `apply_policies` returns until it is in force. The lab
+    installs its rules before returning (0); Cilium computes and installs them asynchronously,
+    and no API status says when that is done, so checks poll the expected verdict this long."""
+
     @abstractmethod
     def loadbalancer(self, *, backends: int = 3, name: str = "web") -> AbstractContextManager[LoadBalancer]:
         """A LoadBalancer service with `backends` HTTP pods spread over the nodes, each answering
@@ -130,13 +135,15 @@ class Network(ABC):
         raise TargetError("this target keeps no standing load balancer")
 
     def connect_matrix(self, pods: Sequence[Pod], *, ports: Sequence[int],
-                       protocol: str = "TCP", timeout_s: float = DENIED_AFTER_S) -> list[Connection]:
-        """Every pod to every other pod on every port, all sources at once: the matrix costs
-        about one deny timeout, not one per source."""
+                       protocols: Sequence[str] = ("TCP",),
+                       timeout_s: float = DENIED_AFTER_S) -> list[Connection]:
+        """Every pod to every other pod on every port and protocol, all sources and protocols at
+        once: the matrix costs about one deny timeout, not one per source."""
         by_address = {p.address: p.ref for p in pods}
 
         def from_source(source: Pod) -> list[Connection]:
-            targets = [(p.address, port, protocol) for p in pods if p != source for port in ports]
+            targets = [(p.address, port, protocol) for p in pods if p != source
+                       for port in ports for protocol in protocols]
             return [Connection.from_probe(source.ref, by_address[r.address], r)
                     for r in self.connect(source, targets, timeout_s=timeout_s)]
 

@@ -3,7 +3,7 @@
 Designed for both targets: the lab (hand-bootstrapped Ceph in network namespaces, tools run in a
 client namespace or a node's namespace) and a real cluster (Rook: a PVC + fio Job pinned to a node,
 an ObjectBucketClaim, the toolbox for `ceph status`). Suites only see the values below; the tools'
-command lines and parsers live in `harness.workloads` (fio, s3bench, ceph_status).
+command lines and parsers live in `harness.workloads` (fio, s3bench, ceph_status, cephbench).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from harness.targets.base import TargetError
 from harness.workloads.ceph_status import CephStatus
+from harness.workloads.cephbench import Twin
 from harness.workloads.fio import FioJob, FioResult, IoCompletion
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
 
@@ -106,6 +107,16 @@ class Storage(ABC):
     @abstractmethod
     def run_s3bench(self, bucket: Bucket, spec: S3BenchSpec) -> S3BenchResult:
         """PUT then GET objects into the bucket from the client; cleans its objects."""
+
+    @abstractmethod
+    def block_write_twin(self, *, on: str | None, total_mib: int) -> Twin:
+        """`rbd bench` sequential 4 MiB writes to a fresh image from the same client as fio's
+        (`on`), `total_mib` in all; the image is removed after it."""
+
+    @abstractmethod
+    def object_read_twin(self, *, seconds: int) -> Twin:
+        """`rados bench` sequential 4 MiB reads from the S3 client's host, of objects it wrote
+        for `seconds` first; they are removed after it."""
 
     def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
         """Start one fio job in the background; targets without it refuse in one sentence."""

@@ -66,8 +66,20 @@ def percentile(histogram: Counter[float], fraction: float) -> float:
     return max(histogram)
 
 
+def request_span_s(entries: list[dict[str, Any]]) -> float | None:
+    """First request to last, from locust's own timestamps: what its `total_rps` divides by.
+    The run time asked for also holds the spawn and the stop, so it would read the rate low."""
+    starts = [float(e["start_time"]) for e in entries if e.get("start_time") and e.get("num_requests")]
+    lasts = [float(e["last_request_timestamp"]) for e in entries
+             if e.get("last_request_timestamp") and e.get("num_requests")]
+    if not starts or not lasts or max(lasts) <= min(starts):
+        return None
+    return max(lasts) - min(starts)
+
+
 def parse(text: str, *, seconds: float) -> HttpLoadResult:
-    """Read locust's `--json` list of per-name stats; `seconds` is the run time asked for."""
+    """Read locust's `--json` list of per-name stats; `seconds`, the run time asked for, counts
+    only when locust gives no timestamps of its own."""
     try:
         entries: list[dict[str, Any]] = json.loads(text)
     except json.JSONDecodeError as error:
@@ -83,8 +95,9 @@ def parse(text: str, *, seconds: float) -> HttpLoadResult:
         if name.startswith(BACKEND_PREFIX):
             answered = int(entry["num_requests"]) - int(entry["num_failures"])
             per_backend[name[len(BACKEND_PREFIX):]] = answered
-    return HttpLoadResult(requests=requests, failures=failures, seconds=seconds,
-                          rps=requests / seconds if seconds > 0 else 0.0,
+    span = request_span_s(entries) or seconds
+    return HttpLoadResult(requests=requests, failures=failures, seconds=span,
+                          rps=requests / span if span > 0 else 0.0,
                           p50_ms=percentile(histogram, 0.50), p95_ms=percentile(histogram, 0.95),
                           p99_ms=percentile(histogram, 0.99), per_backend=per_backend)
 

@@ -20,11 +20,20 @@ MAX_FAILURES = 5
 
 
 def test_all_members_healthy(target: Target, profile: Profile) -> None:
+    """Every control-plane node runs a healthy member, and the members themselves agree: one
+    cluster ID, and each one's own member list names exactly the profile's control plane (as
+    far as the target can ask them; the lab's etcd can, Talos' not yet)."""
     expected = sorted(node.name for node in profile.controlplane_nodes())
     members = target.controlplane.members()
     assert sorted(m.node for m in members) == expected, "configured members differ from the profile"
     unhealthy = {m.node: m.error for m in members if not m.healthy}
     assert not unhealthy, f"unhealthy members: {unhealthy}"
+    clusters = {m.node: m.cluster_id for m in members if m.cluster_id is not None}
+    assert len(set(clusters.values())) <= 1, f"members belong to different clusters: {clusters}"
+    for member in members:
+        if member.peers is not None:
+            assert sorted(member.peers) == expected, (
+                f"{member.node}'s etcd lists members {sorted(member.peers)}, the profile {expected}")
 
 
 def test_exactly_one_leader(target: Target) -> None:

@@ -1,5 +1,6 @@
 """NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: the probed matrix of
-9 pods by 2 ports must equal what the expected-reachability engine computes from the same YAML.
+9 pods by 3 ports (80, 81 and DNS's 53) over TCP and UDP must equal what the expected-reachability
+engine computes from the same YAML.
 
 One test per case; a mismatch lists every differing cell and the policy that should have
 decided it. Every case records a `policy-matrix` timeline for the report.
@@ -26,6 +27,7 @@ from suites.network.policy_cases import CASES
 NAMESPACES = ("x", "y", "z")
 NAMES = ("a", "b", "c")
 PORTS = sorted(POD_PORTS.values())
+PROTOCOLS = ("TCP", "UDP")
 MAX_SHOWN = 20
 
 
@@ -42,8 +44,10 @@ def matrix_pods(target: Target) -> Iterator[dict[str, Pod]]:
 def _cluster_objects(pods: dict[str, Pod]) -> dict[str, list[dict[str, Any]]]:
     namespaces = [{"metadata": {"name": ns, "labels": {"ns": ns}}} for ns in NAMESPACES]
     objects = [{"metadata": {"name": p.name, "namespace": p.namespace, "labels": dict(p.labels)},
-                "spec": {"containers": [{"ports": [{"name": n, "containerPort": port, "protocol": "TCP"}
-                                                   for n, port in p.ports.items()]}]},
+                # As the pods declare them: each port named once per protocol, UDP's `<name>-udp`.
+                "spec": {"containers": [{"ports": [
+                    {"name": n if proto == "TCP" else f"{n}-udp", "containerPort": port, "protocol": proto}
+                    for n, port in p.ports.items() for proto in PROTOCOLS]}]},
                 "status": {"podIP": p.address}} for p in pods.values()]
     return {"namespaces": namespaces, "pods": objects}
 
@@ -57,6 +61,20 @@ def _covering_cidr(addresses: Iterable[str]) -> str:
     return str(network)
 
 
+def _observe_until_in_force(target: Target, pods: list[Pod], expected: Matrix) -> tuple[Matrix, int]:
+    """Probe the matrix until it shows the expected verdicts or the target's propagation bound
+    has passed (the last observation is the verdict); returns it and how many rounds it took."""
+    deadline = time.monotonic() + target.network.policy_propagation_s
+    attempts = 0
+    while True:
+        attempts += 1
+        observed = Matrix.from_results(
+            (c.source, c.destination, c.port, c.protocol, c.allowed)
+            for c in target.network.connect_matrix(pods, ports=PORTS, protocols=PROTOCOLS))
+        if not diff(expected, observed) or time.monotonic() >= deadline:
+            return observed, attempts
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_policy_matrix(target: Target, matrix_pods: dict[str, Pod], case: str, measure: Measure,
                        record_timeline: Callable[[str, str, dict[str, Any]], None]) -> None:
@@ -64,17 +82,16 @@ def test_policy_matrix(target: Target, matrix_pods: dict[str, Pod], case: str, m
             .replace("{pods_cidr}", _covering_cidr(p.address for p in matrix_pods.values())))
     documents = [d for d in yaml.safe_load_all(text) if d]
     expected = expected_matrix(cluster_from_objects(**_cluster_objects(matrix_pods)),
-                               parse_policies(text, source=case), PORTS)
+                               parse_policies(text, source=case),
+                               [(port, proto) for port in PORTS for proto in PROTOCOLS])
     began = time.monotonic()
     target.network.apply_policies(documents)
     try:
-        observed = Matrix.from_results(
-            (c.source, c.destination, c.port, c.protocol, c.allowed)
-            for c in target.network.connect_matrix(list(matrix_pods.values()), ports=PORTS))
+        observed, attempts = _observe_until_in_force(target, list(matrix_pods.values()), expected)
     finally:
         target.network.apply_policies([])
     measure("network.policy_matrix.seconds", time.monotonic() - began, "s", higher_is_better=False,
-            case=case)
+            case=case, attempts=attempts)
     record_timeline(f"policy-matrix {case}", "policy-matrix", policy_matrix_timeline(expected, observed))
     mismatches = diff(expected, observed)
     shown = "\n".join(f"  {m}" for m in mismatches[:MAX_SHOWN])

@@ -60,13 +60,26 @@ def test_link_speed_and_mtu_match_the_profile(host: Any, any_node: str, profile:
         f"{any_node} {iface} runs at {rate:.0f} Mbit/s ({source}), profile says {expected}")
 
 
-def test_kernel_and_os_recorded(host: Any, any_node: str, record_timeline: Any) -> None:
+def _release(kernel: str) -> tuple[int, ...]:
+    """`6.1.0-27-arm64` -> (6, 1); what cannot be read sorts below every real release."""
+    found = re.match(r"(\d+)\.(\d+)", kernel)
+    return (int(found[1]), int(found[2])) if found else (0,)
+
+
+def test_kernel_and_os_recorded(host: Any, any_node: str, profile: Profile, record_timeline: Any) -> None:
+    """Recorded for the report, and held to the profile: a kernel no older than `min_kernel`
+    (what Cilium needs), an OS that matches `node_os` when the profile names one."""
     kernel = host.check_output("uname -r").strip()
     os_release = host.run("cat /host/etc/os-release 2>/dev/null || cat /etc/os-release").stdout
     pretty = re.search(r'^PRETTY_NAME="?([^"\n]*)', os_release, re.M)
     facts = {"node": any_node, "kernel": kernel, "os": pretty[1] if pretty else "unknown"}
     record_timeline(f"node-facts.{any_node}", "facts", facts)
     assert kernel and facts["os"] != "unknown", f"{any_node}: kernel or OS unknown ({facts})"
+    wanted = profile.expectations
+    assert _release(kernel) >= _release(wanted.min_kernel), (
+        f"{any_node} runs kernel {kernel}, older than the profile's min_kernel {wanted.min_kernel}")
+    assert wanted.node_os is None or re.search(wanted.node_os, facts["os"]), (
+        f"{any_node} runs {facts['os']!r}, the profile wants node_os {wanted.node_os!r}")
 
 
 def test_clock_is_synchronised(host: Any, any_node: str) -> None:

@@ -37,3 +37,4 @@ def roofline(target: Target, profile: Profile) -> StorageRoofline:
                            gateway_osd=nodes.index(gateway) if (gateway := storage.gateway_node()) in nodes
                            else 0,
                            names=tuple(nodes))
+

@@ -4,10 +4,11 @@ scheduler and one kwok per node (profiles/lab-kubernetes.yaml). Needs root and t
 
 These tests replace the fake API where the real one can answer: admission (PodSecurity), RBAC,
 namespace finalization, exec through a kubelet API, leases that move, `suites/nodes` and its
-seeded defects (was tests/kubernetes/test_node_facts_on_fakes.py). The fakes in
-tests/kubernetes/ stay for what the lab cannot produce: Talos' own API (talosctl), the BMC,
-Rook's and Cilium's controllers acting on their objects (LB-IPAM, L2 leases, Ceph status), pods
-that really run (iperf3, fio), and injected API failures (status codes, resets, timeouts).
+seeded defects (was tests/kubernetes/test_node_facts_on_fakes.py), LB addresses and Cilium's L2
+leases (the lab's stand-in controller, kube_lb.py). The fakes in tests/kubernetes/ stay for what
+the lab cannot produce: Talos' own API (talosctl), the BMC, Rook's controllers acting on their
+objects (Ceph status), pods that really run (iperf3, fio, agnhost), and injected API failures
+(status codes, resets, timeouts).
 """
 
 from __future__ import annotations
@@ -52,7 +53,11 @@ def kube_lab() -> Iterator[LabTarget]:
         pytest.skip(str(error))
     target = LabTarget(kube_profile())
     was_running = target.lab.status().running and target.lab.built_from_this_plan()
-    target.prepare()
+    try:
+        target.prepare()
+    except BaseException:  # a failed or interrupted bring-up leaves no half lab behind
+        target.release()
+        raise
     yield target
     if was_running:
         LabTarget(kube_profile()).prepare()  # defect runs replaced it: put the healthy one back

@@ -8,26 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from harness.profile.defect_map import KUBE_LAB, proofs
 from harness.targets.lab import LabTarget
 from tests.kubelab.conftest import PROFILE, defect_profile
 from tests.lab.harness_run import run_harness
 
 pytestmark = pytest.mark.kubelab
 
-SUITE_DEFECTS = {
-    # cp3's apiserver is down: the VIP stays on the others, only the direct check sees it.
-    "apiserver-down:cp3": {"test_member_reachable_directly[cp3]"},
-    # cp3 runs no etcd member, so its apiserver (which uses the local member) never gets ready.
-    "etcd-two-members": {"test_all_members_healthy", "test_member_reachable_directly[cp3]"},
-}
+SUITE_DEFECTS = {p.defect: p for p in proofs(KUBE_LAB) if p.runs == ("suites/controlplane",)}
 SCENARIOS = ("scenarios/vip-holder-power-loss.yaml", "scenarios/etcd-leader-killed.yaml",
              "scenarios/follower-partitioned.yaml")
-NODE_DEFECTS = {  # node facts through kwok's exec in each node's namespace
-    "wrong-mtu:cp2": {"test_link_speed_and_mtu_match_the_profile[cp2]"},
-    "slow-link:wk1": {"test_link_speed_and_mtu_match_the_profile[wk1]"},
-    "clock-skew:cp3": {"test_clock_is_synchronised[cp3]"},
-    "disk-full:cp1": {"test_data_disk_has_room[cp1]"},
-}
+NODE_DEFECTS = {p.defect: p for p in proofs(KUBE_LAB) if p.runs == ("suites/nodes",)}
+VIP_STUCK = next(p for p in proofs(KUBE_LAB) if p.defect == "vip-stuck")
 GROUND_TRUTH_TOLERANCE_S = 0.2
 
 
@@ -48,7 +40,7 @@ def test_controlplane_checks_fail_on_their_defect(kube_lab: LabTarget, tmp_path:
                                                    defect: str) -> None:
     run = run_harness(tmp_path, "suites/controlplane", profile=defect_profile(tmp_path, defect))
     assert run.returncode == 1, run.output
-    assert run.failed() == SUITE_DEFECTS[defect], run.output
+    assert run.failed() == SUITE_DEFECTS[defect].names, run.output
     assert len(run.outcomes()) == 8
 
 
@@ -56,7 +48,7 @@ def test_controlplane_checks_fail_on_their_defect(kube_lab: LabTarget, tmp_path:
 def test_node_facts_fail_on_their_defect(kube_lab: LabTarget, tmp_path: Path, defect: str) -> None:
     run = run_harness(tmp_path, "suites/nodes", profile=defect_profile(tmp_path, defect))
     assert run.returncode == 1, run.output
-    assert run.failed() == NODE_DEFECTS[defect], run.output
+    assert run.failed() == NODE_DEFECTS[defect].names, run.output
     assert len(run.outcomes()) == 16
 
 
@@ -99,7 +91,22 @@ def test_controlplane_scenarios_match_the_ground_truth(healthy_kube_lab: LabTarg
 
 
 def test_a_stuck_vip_fails_the_power_loss_scenario(kube_lab: LabTarget, tmp_path: Path) -> None:
-    run = run_harness(tmp_path, "scenarios/vip-holder-power-loss.yaml", "--allow-disruption",
-                      profile=defect_profile(tmp_path, "vip-stuck"))
+    run = run_harness(tmp_path, *VIP_STUCK.runs, "--allow-disruption",
+                      profile=defect_profile(tmp_path, VIP_STUCK.defect))
     assert run.returncode == 1, run.output
+    assert run.failed() == VIP_STUCK.names, run.output
+    proof = VIP_STUCK
+    assert proof.expectations <= run.unmet() <= proof.expectations | proof.expectations_may, run.output
     assert "vip.changes = 0, expected >= 1: NOT met" in run.output
+
+
+def test_preflight_runs_on_every_node_and_names_the_one_without_a_kubelet(kube_lab: LabTarget,
+                                                                           tmp_path: Path) -> None:
+    # The nodes suite needs the debug image: one no-op pod on each of the 4 nodes. cp1-3's kwok
+    # completes theirs; wk1 has none, so its pod stays Pending and only that pair is named.
+    run = run_harness(tmp_path, "suites/nodes", profile=defect_profile(tmp_path, "kubelet-down:wk1"))
+    assert run.returncode == 4, run.output  # a usage error: no check ran on a cluster that can't
+    assert "failed its preflight: 1 of 4 image/node pairs cannot run" in run.output, run.output
+    assert "cannot run on wk1" in run.output and "Pending" in run.output, run.output
+    assert not [n for n in ("cp1", "cp2", "cp3") if f"cannot run on {n}" in run.output]
+    assert run.outcomes() == {}

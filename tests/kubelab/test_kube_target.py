@@ -7,6 +7,7 @@ namespace controller, exec through a kubelet API (kwok) in the node's own networ
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def test_node_commands_run_in_the_nodes_own_namespace(target: KubernetesTarget) 
         host = target.host(node)
         address = target.profile.node(node).address
         assert f"inet {address}/24" in host.check_output("ip -o -4 addr show dev eth0")
+        assert host.check_output("hostname") == node
         failed = host.run("exit 7")  # kwok reports exit codes its own way; we read them
         assert failed.rc == 7
 
@@ -137,3 +139,24 @@ def test_the_run_namespace_is_labelled_and_gone_after_release(
     target.release()
     assert not admin.list_namespace(field_selector=f"metadata.name={target.namespace}").items
 
+
+
+def test_the_preflight_is_admitted_and_completes_on_every_node(
+        healthy_kube_lab: LabTarget, admin: k8s.CoreV1Api) -> None:
+    # Each pair's pod is admitted (PodSecurity, RBAC), bound to its node, run by that node's
+    # kwok and completed by the lab's stage, and goes with the answer. A node whose pods never
+    # complete is named instead (tests/kubelab/test_kube_suites.py, kubelet-down).
+    target = KubernetesTarget(kube_profile())
+    target.bind_run(new_run_id())
+    target.wait = WaitSettings(pod_timeout_s=20.0, poll_interval_s=0.2)
+    target.prepare()
+    try:
+        began = time.monotonic()
+        target.preflight({"nodes", "partition"})  # 2 images x 4 nodes
+        seconds = time.monotonic() - began
+        print(f"preflight: 8 pods admitted, completed and deleted in {seconds:.1f} s")
+        assert seconds < 20.0, f"the preflight took {seconds:.1f} s"
+        pods = admin.list_namespaced_pod(target.namespace).items
+        assert all(p.metadata.deletion_timestamp for p in pods), "preflight pods left behind"
+    finally:
+        target.release()

@@ -49,6 +49,7 @@ class Injection:
     path_contains: str
     status: int  # 0: drop the connection without answering
     times: int = 1
+    message: str = ""  # the Status message; "injected <code>" when empty
 
 
 def status_body(code: int, reason: str, message: str) -> Obj:
@@ -90,7 +91,7 @@ def running_pod(pod: Obj) -> Obj:
     }
 
 
-RUNNING_ROLES = frozenset({"netpod", "lb-backend", "iperf3-server", "node-debug"})
+RUNNING_ROLES = frozenset({"netpod", "lb-backend", "iperf3-server", "node-debug", "startup"})
 """Pods with these `harness/role` labels run until deleted; every other pod runs to completion."""
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 Hook = Callable[[str, str, str, Obj], None]
@@ -149,8 +150,9 @@ class FakeKubernetes:
     def names(self, gv: str, resource: str, namespace: str = "") -> list[str]:
         return sorted(self.objects.get((gv, namespace, resource), {}))
 
-    def inject(self, method: str, path_contains: str, status: int, times: int = 1) -> None:
-        self.injections.append(Injection(method, path_contains, status, times))
+    def inject(self, method: str, path_contains: str, status: int, times: int = 1,
+               message: str = "") -> None:
+        self.injections.append(Injection(method, path_contains, status, times, message))
 
     def writes(self) -> list[str]:
         """Every non-GET call, in order: what the tests assert as 'the API calls issued'.
@@ -162,7 +164,7 @@ class FakeKubernetes:
         return self.objects.setdefault((gv, namespace, resource), {})
 
     # -- request handling -------------------------------------------------------------------
-    def injected(self, method: str, path: str) -> int | None:
+    def injected(self, method: str, path: str) -> Injection | None:
         with self.lock:
             for injection in self.injections:
                 if (
@@ -171,7 +173,7 @@ class FakeKubernetes:
                     and injection.path_contains in path
                 ):
                     injection.times -= 1
-                    return injection.status
+                    return injection
         return None
 
     def handle(
@@ -362,7 +364,8 @@ def _handler(fake: FakeKubernetes) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             fake.calls.append(Call(method, url.path, url.query))
-            injected = fake.injected(method, url.path)
+            injection = fake.injected(method, url.path)
+            injected = injection.status if injection is not None else None
             if injected == 0:  # dropped: close the socket without a byte of answer
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -385,7 +388,8 @@ def _handler(fake: FakeKubernetes) -> type[BaseHTTPRequestHandler]:
                     422: "Invalid",
                     429: "TooManyRequests",
                 }.get(injected, "InternalError")
-                code, answer = injected, status_body(injected, reason, f"injected {injected}")
+                message = (injection.message if injection else "") or f"injected {injected}"
+                code, answer = injected, status_body(injected, reason, message)
             else:
                 body = json.loads(raw) if raw else None
                 code, answer = fake.handle(method, url.path, parse_qs(url.query), body)

@@ -44,6 +44,8 @@ class FakeNetwork:
     api: FakeKubernetes
     cluster_pool: list[str]
     announcer: str = "kwk1"
+    lease_namespace: str = "kube-system"
+    """Where Cilium runs (its Leases go there)."""
     single_backend: bool = False
     allow: Allow | None = None
     probes: list[tuple[str, str, int, str]] = field(default_factory=list)
@@ -90,8 +92,9 @@ class FakeNetwork:
         name = service["metadata"]["name"]
         if self.announcer:
             self.api.put("coordination.k8s.io/v1", "leases", {
-                "metadata": {"name": f"cilium-l2announce-{namespace}-{name}", "namespace": "kube-system"},
-                "spec": {"holderIdentity": self.announcer, "leaseDurationSeconds": 15}}, "kube-system")
+                "metadata": {"name": f"cilium-l2announce-{namespace}-{name}",
+                             "namespace": self.lease_namespace},
+                "spec": {"holderIdentity": self.announcer, "leaseDurationSeconds": 15}}, self.lease_namespace)
         selector = service["spec"].get("selector") or {}
         server = ThreadingHTTPServer((ip, int(service["spec"]["ports"][0]["port"])),
                                      self._backend_handler(namespace, selector))

@@ -5,7 +5,8 @@
   whose `status.ceph` mirrors the recorded `ceph status` (schema-valid against Rook's CRD).
 - **Toolbox exec**: `ceph status -f json` answers the recorded `status_file` (healthy by default,
   `ceph-status-degraded.json` for a degraded cluster), `ceph osd pool ls detail -f json` the
-  recorded pools, `ceph osd ok-to-stop <ids>` exit 0 or EBUSY (16) as `ok_to_stop` says.
+  recorded pools, `ceph osd ok-to-stop <ids>` exit 0 or EBUSY (16) as `ok_to_stop` says;
+  `rbd bench` and `rados bench write|seq` the outputs recorded on the lab (the twins).
 - **PVCs** are Bound at once. **ObjectBucketClaims** are Bound at once, with a ConfigMap
   (BUCKET_HOST/PORT/NAME) and a Secret (`ACCESS_KEY`/`SECRET_KEY` below, base64) of the claim's
   name; they go when the claim goes (Rook's owner references).
@@ -35,6 +36,8 @@ DATA = Path(__file__).resolve().parents[1] / "unit" / "data"
 HEALTHY = DATA / "ceph-status-healthy.json"
 DEGRADED = DATA / "ceph-status-degraded.json"
 POOLS = DATA / "ceph-osd-pool-ls-detail.json"
+RBD_BENCH = DATA / "rbd-bench-write.txt"
+RADOS_BENCH = {"write": DATA / "rados-bench-write.txt", "seq": DATA / "rados-bench-seq.txt"}
 FIO_REPORT = DATA / "fio-rbd-engine.json"
 CEPH_NS = "rook-ceph"
 ACCESS_KEY = "FAKEACCESSKEY7Q2ZLEAKCHECK"
@@ -140,6 +143,12 @@ class FakeStorage:
                 return json.dumps({"ok_to_stop": True, "osds": ids, "num_ok_pgs": 33}), "", 0
             why = f"Error EBUSY: unsafe to stop osd(s) at this time ({len(ids) * 33} PGs would go offline)"
             return "", why, EBUSY
+        if argv[:2] in (["rbd", "create"], ["rbd", "rm"], ["rados", "-p"]):  # scratch image, cleanup
+            return "", "", 0
+        if argv[:2] == ["rbd", "bench"]:
+            return RBD_BENCH.read_text(), "", 0
+        if argv[:2] == ["rados", "bench"] and argv[5] in RADOS_BENCH:
+            return RADOS_BENCH[argv[5]].read_text(), "", 0
         return "", f"the fake toolbox cannot run {argv}", 22
 
     # -- Job logs ---------------------------------------------------------------------------------

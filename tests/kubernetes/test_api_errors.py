@@ -182,3 +182,26 @@ def test_client_exceptions_never_leak(
     assert isinstance(caught, errors.APIError), (
         f"{name} leaked {type(caught).__module__}.{type(caught).__name__}: {caught}"
     )
+
+
+NO_SERVICE_ACCOUNT = ('pods "p1" is forbidden: error looking up service account ns/default: '
+                      'serviceaccount "default" not found')
+"""kube-apiserver's ServiceAccount admission refusal, verbatim from a lab run (CI, 2026-12-02)."""
+
+
+def test_a_pod_in_a_namespace_too_new_for_its_service_account_waits(api: KubeAPI,
+                                                                    fake: FakeKubernetes) -> None:
+    pod = {"metadata": {"name": "p1"}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    api.create_namespace({"metadata": {"name": "ns"}})
+    fake.inject("POST", "/api/v1/namespaces/ns/pods", 403, times=3, message=NO_SERVICE_ACCOUNT)
+    assert api.create_pod("ns", pod)["metadata"]["name"] == "p1"
+    assert [c.path for c in fake.calls].count("/api/v1/namespaces/ns/pods") == 4
+
+
+def test_a_pod_forbidden_by_rbac_is_not_retried(api: KubeAPI, fake: FakeKubernetes) -> None:
+    pod = {"metadata": {"name": "p1"}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    fake.inject("POST", "/api/v1/namespaces/ns/pods", 403, times=99,
+                message='pods is forbidden: User "u" cannot create resource "pods"')
+    with pytest.raises(errors.APIForbidden, match="cannot create resource"):
+        api.create_pod("ns", pod)
+    assert len(fake.calls) == 1

@@ -32,7 +32,7 @@ def _yaml_documents(stdout: str) -> list[dict[str, object]]:
 
 
 def test_suite_dry_run_plans_and_sends_nothing(cluster: FakeCluster) -> None:
-    done = run_harness(cluster, "--dry-run", "suites/controlplane", "-q")
+    done = run_harness(cluster, "--dry-run-offline", "suites/controlplane", "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     _untouched(cluster)
     assert "nothing was sent to the cluster" in done.stdout
@@ -51,7 +51,8 @@ def test_suite_dry_run_plans_and_sends_nothing(cluster: FakeCluster) -> None:
 
 
 def test_dry_run_lists_the_preflight_first(cluster: FakeCluster) -> None:
-    done = run_harness(cluster, "--dry-run", "suites/nodes", "scenarios/follower-partitioned.yaml", "-q")
+    done = run_harness(cluster, "--dry-run-offline", "suites/nodes", "scenarios/follower-partitioned.yaml",
+                       "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     _untouched(cluster)
     pods = [d for d in _yaml_documents(done.stdout) if d["kind"] == "Pod"]
@@ -71,7 +72,7 @@ def test_dry_run_lists_the_preflight_first(cluster: FakeCluster) -> None:
 
 
 def test_scenario_dry_run_lists_guards_before_faults(cluster: FakeCluster) -> None:
-    done = run_harness(cluster, "--dry-run", "scenarios/vip-holder-power-loss.yaml", "-q")
+    done = run_harness(cluster, "--dry-run-offline", "scenarios/vip-holder-power-loss.yaml", "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     _untouched(cluster)
     out = done.stdout

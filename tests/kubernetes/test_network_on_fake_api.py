@@ -1,6 +1,8 @@
 """The kubernetes Network capability against the fake API (see `fakenet.py` for what the fake
 decides): the exact objects created and removed, LB-IPAM and the lease, policies in the run's
-namespaces, connect probes by exec, iperf3 as pinned pods and Jobs."""
+namespaces, connect probes by exec, iperf3 as pinned pods and Jobs. A run's own test pool and L2
+policy, with a real API server and lease, are tested on the Kubernetes lab
+(tests/kubelab/test_kube_lb.py); the fake stays for traffic that reaches pods."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def fake_profile(cluster: FakeCluster, *, pool: tuple[str, str] | None = None,
 
 @pytest.fixture
 def fakenet(cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeNetwork]:
-    monkeypatch.setattr(knet, "POLICY_SETTLE_S", 0.0)
+    monkeypatch.setattr(knet.KubernetesNetwork, "policy_propagation_s", 0.0)  # the fake enforces at once
     found = FakeNetwork(cluster.api, cluster_pool=CLUSTER_POOL).install()
     yield found
     found.close()
@@ -79,7 +81,8 @@ def test_pods_get_labelled_namespaces_pinned_pods_and_are_removed(
         assert namespace["metadata"]["labels"]["harness/run-id"] == RUN
         stored = cluster.api.get("v1", "pods", "b", f"{NS}-x")
         assert stored is not None and stored["spec"]["nodeName"] == "kwk1"
-        assert [c["command"][:2] for c in stored["spec"]["containers"]] == [["/agnhost", "netexec"]] * 2
+        commands = [c["command"][:2] for c in stored["spec"]["containers"]]
+        assert commands == [["/agnhost", "netexec"]] * 3  # one per port
         assert [(p.ref, p.node) for p in pods] == [("x/a", "kcp1"), ("x/b", "kwk1")]
         assert all(p.address.startswith("10.244.") for p in pods)
     assert cluster.api.writes()[1:] == [
@@ -154,19 +157,23 @@ def test_loadbalancer_ip_from_the_cluster_pool_announcer_from_the_lease(
     assert cluster.api.names("v1", "namespaces") == [NS]
 
 
-def test_loadbalancer_with_a_test_pool_and_l2_policy(cluster: FakeCluster, fakenet: FakeNetwork) -> None:
-    target = make_target(fake_profile(cluster, pool=("127.0.0.110", "127.0.0.111"), create_lb_pool=True))
+def test_the_announcer_lease_is_read_where_cilium_runs(cluster: FakeCluster, fakenet: FakeNetwork,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    fakenet.lease_namespace = "cilium"  # Cilium installed in a namespace of its own
+    target = make_target(fake_profile(cluster, cilium_namespace="cilium"))
     try:
         with target.network.loadbalancer(backends=1) as lb:
-            assert lb.ip == "127.0.0.110"  # the profile's pool, not the cluster's
+            assert target.network.announcers(lb) == ["kwk1"]
     finally:
         target.release()
-    assert [w for w in cluster.api.writes() if "cilium.io" in w] == [
-        "POST /apis/cilium.io/v2alpha1/ciliumloadbalancerippools",
-        "POST /apis/cilium.io/v2alpha1/ciliuml2announcementpolicies",
-        f"DELETE /apis/cilium.io/v2alpha1/ciliuml2announcementpolicies/{NS}-lb-web",
-        f"DELETE /apis/cilium.io/v2alpha1/ciliumloadbalancerippools/{NS}-lb-web",
-    ]
+    monkeypatch.setattr(knet, "LB_READY_S", 0.3)
+    elsewhere = make_target(fake_profile(cluster))  # kube-system: the lease is not there
+    try:
+        with (pytest.raises(TargetError, match="nobody announced"),
+              elsewhere.network.loadbalancer(backends=1)):
+            pass
+    finally:
+        elsewhere.release()
 
 
 def test_nobody_announcing_fails_within_the_bound(target: KubernetesTarget, fakenet: FakeNetwork,

@@ -14,7 +14,7 @@ from tests.kubernetes.test_network_on_fake_api import CLUSTER_POOL, fake_profile
 from tests.kubernetes.test_suites_on_fakes import run_harness
 
 PODS = 9
-PORTS = 2
+PORTS = 3 * 2  # 80, 81 and 53, over TCP and UDP
 CASES = 12
 
 
@@ -40,7 +40,7 @@ def test_network_suites_pass_on_the_fakes_and_clean_up(cluster: FakeCluster, fak
     assert len(created(cluster, "/jobs")) == 12 + 4  # one iperf3 client per pair
     assert created(cluster, "/ciliumclusterwidenetworkpolicies") == [
         "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies"]
-    # Every source probed every other pod on both ports, once per case.
+    # Every source probed every other pod on every port and protocol, once per case.
     assert len(fakenet.probes) == CASES * PODS * (PODS - 1) * PORTS
     assert cluster.api.names("v1", "namespaces") == []
     assert cluster.api.names("cilium.io/v2", "ciliumclusterwidenetworkpolicies") == []

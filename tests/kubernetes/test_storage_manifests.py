@@ -19,7 +19,7 @@ from harness.workloads.s3bench import S3BenchSpec
 from tests.kubernetes.fakeapi import FakeKubernetes
 from tests.kubernetes.fakestorage import DEGRADED, FakeStorage
 from tests.kubernetes.rook_schema import validate_rook
-from tests.shared_files import REFERENCE
+from tests.reference import ROOK_EXAMPLES
 
 RUN = "20250101T000000Z-abc123"
 SPEC = S3BenchSpec(endpoint="http://rgw.rook-ceph.svc:80", bucket="bucket-1-0a1b", object_sizes=(4 << 20,))
@@ -81,7 +81,7 @@ def test_rooks_own_examples_pass_the_same_validator() -> None:
     import yaml
 
     for name in ("object-bucket-claim-delete.yaml", "cluster-test.yaml"):
-        for document in yaml.safe_load_all((REFERENCE / "rook" / "examples" / name).read_text()):
+        for document in yaml.safe_load_all((ROOK_EXAMPLES / name).read_text()):
             if document["kind"] in ("ObjectBucketClaim", "CephCluster"):
                 if document["spec"].get("additionalConfig", "") is None:
                     del document["spec"]["additionalConfig"]  # nullable: the API server accepts null

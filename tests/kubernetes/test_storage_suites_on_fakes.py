@@ -56,7 +56,7 @@ def test_dry_run_plans_valid_storage_objects_and_sends_nothing(cluster: FakeClus
     from tests.kubernetes.storagefixtures import storage_profile
 
     cluster.profile_path = storage_profile(cluster)
-    done = run_harness(cluster, "--dry-run", "suites/storage", "-q")
+    done = run_harness(cluster, "--dry-run-offline", "suites/storage", "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     _untouched(cluster)
     documents = [d for d in _yaml_documents(done.stdout) if isinstance(d, dict)]

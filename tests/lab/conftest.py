@@ -45,7 +45,12 @@ def shared_lab() -> Iterator[LabTarget]:
         pytest.skip("lab tests need root (network namespaces, real daemons): run as root")
     target = LabTarget(lab_profile())
     was_running = target.lab.status().running
-    target.lab.up()
+    try:
+        target.lab.up()
+    except BaseException:  # a failed or interrupted bring-up leaves no half lab behind
+        if not was_running:
+            target.lab.down()
+        raise
     yield target
     if was_running:
         LabTarget(lab_profile()).lab.up()  # defect tests may have replaced it: put it back
@@ -61,3 +66,17 @@ def lab(shared_lab: LabTarget) -> LabTarget:
     shared_lab.lab.wait_leader(timeout_s=15)
     shared_lab.lab.wait_vip(timeout_s=15)
     return shared_lab
+
+
+def still_running(pids: list[int]) -> list[str]:
+    """Those of `pids` not yet dead: any state but a zombie whose threads have all exited."""
+    found = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+        except OSError:
+            continue
+        if state != "Z" or threads > 1:
+            found.append(f"{pid} {state} ({threads} threads)")
+    return found

@@ -30,6 +30,11 @@ class HarnessRun:
     def timelines(self, kind: str) -> list[dict[str, Any]]:
         return [t for t in self.document["timelines"] if t["kind"] == kind]
 
+    def unmet(self) -> set[str]:
+        """`<scenario>: <metric>` of every expectation the run's scenarios did not meet."""
+        return {f"{t['nodeid'].split('::')[-1]}: {e['text'].split()[0]}"
+                for t in self.timelines("chaos-journal") for e in t["data"]["expectations"] if not e["ok"]}
+
 
 def defect_profile(tmp_path: Path, *defects: str, storage: bool = False) -> Path:
     """profiles/lab.yaml with these defects; Ceph only when the test needs it (saves ~30 s a lab)."""

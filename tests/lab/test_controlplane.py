@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import statistics
 import time
 
@@ -43,5 +44,7 @@ def test_nodes_are_ready_and_components_known(lab: LabTarget) -> None:
                                                         ("wk1", True)]
     components = lab.components()
     assert components["etcd"].startswith("3.4.")
-    assert "keepalived" in components
+    # the tools the lab runs, as their own --version says, and the one kernel every node shares
+    assert {"keepalived", "nftables", "iperf3"} <= set(components)  # no Ceph here: no ceph, fio
+    assert components["kernel"] == platform.release()
     assert lab.id == "lab://lab"

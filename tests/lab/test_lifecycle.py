@@ -49,6 +49,7 @@ def test_down_leaves_nothing_and_up_takes_under_15_s(lab: LabTarget) -> None:
     assert "hlab0" not in links
     assert "harness" not in subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
     assert not any(procs.alive(p) for p in pids)
+    assert procs.zombie_children() == [], "daemons this session stopped were never waited for"
     assert not plan.state_dir.exists()
     assert not lab.lab.status().anything
     seconds = lab.lab.up()

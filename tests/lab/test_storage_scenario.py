@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.profile.defect_map import LAB, proofs
 from harness.targets.lab import LabTarget
 from tests.lab.harness_run import defect_profile, run_harness
 
@@ -34,10 +35,12 @@ def test_osd_node_power_loss_passes_on_a_healthy_lab(shared_lab: LabTarget, tmp_
 
 
 def test_fails_when_the_dead_osd_is_not_marked_down(shared_lab: LabTarget, tmp_path: Path) -> None:
-    run = run_harness(tmp_path, SCENARIO, "--allow-disruption",
-                      profile=defect_profile(tmp_path, "osd-slow-markdown", storage=True))
+    proof = next(p for p in proofs(LAB) if p.defect == "osd-slow-markdown")
+    run = run_harness(tmp_path, *proof.runs, "--allow-disruption",
+                      profile=defect_profile(tmp_path, proof.defect, storage=True))
     assert run.returncode == 1, run.output
-    assert "io.longest_stall_s" in run.output and "io.continued_mib" in run.output
+    assert run.failed() == proof.names, run.output
+    assert proof.expectations <= run.unmet() <= proof.expectations | proof.expectations_may, run.output
 
 
 def test_refused_when_no_osd_may_stop(shared_lab: LabTarget, tmp_path: Path) -> None:

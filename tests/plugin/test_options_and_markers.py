@@ -133,3 +133,36 @@ def test_creds(profile):
         "--kubeconfig", "/tmp/kc.yaml", "--kube-context", "homelab-admin", "--talosconfig", "/tmp/tc.yaml",
         "suites"))
     result.assert_outcomes(passed=1)
+
+
+def test_collect_only_writes_no_run_file(project: pytest.Pytester) -> None:
+    project.makepyfile(**{"suites/test_listed": "def test_listed(target):\n    pass\n"})
+    result = project.runpytest_subprocess(*harness_args("--collect-only", "-q", "--results-dir", "runs",
+                                                        "suites"))
+    assert result.ret == 0, result.stdout.str()
+    assert "suites/test_listed.py::test_listed" in result.stdout.str()
+    assert not (project.path / "runs").exists(), "a listing is no run: no run file"
+
+
+def test_a_target_that_comes_up_shows_its_steps_in_the_terminal(project: pytest.Pytester) -> None:
+    # The lab's `show_progress` protocol: the session hands it pytest's line writer before
+    # prepare(), so `lab up: <step> <seconds> s` lines appear while the lab comes up.
+    project.makepyfile(steps_target='''
+from fake_target import FakeTarget
+
+
+class SteppingTarget(FakeTarget):
+    write = None
+
+    def show_progress(self, write):
+        self.write = write
+
+    def prepare(self):
+        for step, seconds in (("etcd", 0.11), ("keepalived", 0.02)):
+            self.write(f"lab up: {step} {seconds:.2f} s")
+''')
+    project.makepyfile(**{"suites/test_one": "def test_one(target):\n    pass\n"})
+    result = project.runpytest_subprocess("--target", "steps_target:SteppingTarget", "-p", "no:cacheprovider",
+                                          "--no-report", "--results-dir", "runs", "suites")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["lab up: etcd 0.11 s", "lab up: keepalived 0.02 s", "*1 passed*"])

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from harness.report import build_comparison, build_report
-from harness.results.synthetic import History, write_history
+from harness.results.synthetic import FAILURE_SENTENCE, History, write_history
 from tests.report.conftest import SPEC, flagged_series, stepped_name
 
 
@@ -15,10 +15,10 @@ def test_index_and_one_page_per_run(rendered: Path) -> None:
 
     assert len(list((rendered / "runs").glob("*.html"))) == SPEC.runs
     for section in ('id="at-a-glance"', 'id="suites"', 'id="failures"', 'id="changes"',
-                    'id="metrics"', 'id="trends"', 'id="failover"', 'id="throughput"',
-                    'id="policy"', 'id="runs"'):
+                    'id="metrics"', 'id="trends"', 'id="failover"', 'id="throughput-matrix"',
+                    'id="policy"', 'id="runs"', 'id="scenarios"', 'id="components"'):
         assert section in html, section
-    assert "AssertionError: ceph health HEALTH_WARN" in html
+    assert f'<p class="sentence">{FAILURE_SENTENCE}</p>' in html
     assert "1 mismatch" in html  # default -> backend allowed although expected deny
 
 
@@ -48,7 +48,8 @@ def test_version_changes_are_annotated(rendered: Path) -> None:
 def test_a_run_without_extras_shows_no_empty_sections(rendered: Path) -> None:
     first = sorted((rendered / "runs").glob("*.html"))[0].read_text()
 
-    for section in ('id="failover"', 'id="throughput"', 'id="policy"', 'id="failures"'):
+    for section in ('id="failover"', 'id="throughput-matrix"', 'id="policy"', 'id="failures"',
+                    'id="scenarios"'):
         assert section not in first
     assert "First run." in first
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from harness.chaos import ScenarioError, is_scenario_document, load_scenario, parse_scenario, profile_problems
 from harness.chaos.expressions import evaluate, parse_expectation
+from harness.chaos.model import EVENT_KINDS
 from harness.errors import HarnessError
+from harness.targets.lab import groundtruth
 from tests.unit.chaos_fakes import fake_profile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,3 +112,12 @@ def test_scenario_documents_are_recognised() -> None:
     assert is_scenario_document({"title": "x", "method": []})
     assert not is_scenario_document({"name": "lab"})
     assert not is_scenario_document(["title"])
+
+
+def test_the_event_catalogue_names_every_kind_a_target_stamps() -> None:
+    """`events.<kind>` expectations are checked against EVENT_KINDS: a kind stamped but missing
+    there could never be expected; one listed but never stamped would always be 'not measured'."""
+    sources = "\n".join(p.read_text() for p in (REPO / "harness" / "targets").rglob("*.py"))
+    stamped = set(re.findall(r"""\.stamp\(\s*["']([a-z-]+)["']""", sources))
+    stamped |= {groundtruth.VIP_MOVED, groundtruth.VIP_RELEASED, groundtruth.LEADER_ELECTED}
+    assert stamped == set(EVENT_KINDS)

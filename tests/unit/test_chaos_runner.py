@@ -185,6 +185,26 @@ def test_rollbacks_run_on_interruption(target: FakeTarget, tmp_path: Path, inter
     assert signal.getsignal(signal.SIGTERM) == before
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_fault_is_applied_still_rolls_it_back(
+        target: FakeTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sig: signal.Signals) -> None:
+    # The signal lands after the node lost power but before the call returned its undo: the
+    # undo must still be kept and run (CI saw etcd left stopped after such a SIGTERM).
+    real = target.faults.power_off
+
+    def power_off_signalled_midway(node: str) -> Undo:
+        undo = real(node)
+        os.kill(os.getpid(), sig)
+        return undo
+
+    monkeypatch.setattr(target.faults, "power_off", power_off_signalled_midway)
+    with pytest.raises(ScenarioInterrupted) as caught:
+        run_scenario(parse_scenario(POWER_LOSS), context=context(target, tmp_path))
+    assert caught.value.result.status == "interrupted"
+    assert "rollback: undo power_off cp1" in names(caught.value.result.journal)
+    assert "undo power-off cp1" in target.cluster.calls
+
+
 def test_result_rows_for_the_run_file(target: FakeTarget, tmp_path: Path) -> None:
     result = run_scenario(parse_scenario(POWER_LOSS), context=context(target, tmp_path))
     timelines, measurements = result_rows(result, nodeid="scenarios/x.yaml::x")

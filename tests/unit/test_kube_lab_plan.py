@@ -68,8 +68,22 @@ def test_kwok_is_the_nodes_kubelet_on_its_own_address() -> None:
     assert "--server-address=198.18.0.14:10250" in argv
     assert "--node-lease-duration-seconds=40" in argv
     docs = list(yaml.safe_load_all(kc.kwok_config("---\nkind: Stage\n", {"FAKETIME": "+30s"})))
-    assert docs[-1]["kind"] == "ClusterExec"
-    assert docs[-1]["spec"]["execs"] == [{"local": {"envs": [{"name": "FAKETIME", "value": "+30s"}]}}]
+    [cluster_exec] = [d for d in docs if d["kind"] == "ClusterExec"]
+    assert cluster_exec["spec"]["execs"] == [{"local": {"envs": [{"name": "FAKETIME", "value": "+30s"}]}}]
+    # The preflight's pods complete; a node's other pods (debug pods for exec) keep running.
+    [preflight] = [d for d in docs if d.get("metadata", {}).get("name") == "lab-preflight-pod-completes"]
+    selects = preflight["spec"]["selector"]["matchExpressions"]
+    assert {"key": '.metadata.labels["harness/role"]', "operator": "In", "values": ["preflight"]} in selects
+    template = preflight["spec"]["next"]["statusTemplate"]
+    assert "phase: Succeeded" in template and "exitCode: 0" in template
+
+
+def test_kubelet_down_leaves_one_node_without_its_kwok() -> None:
+    lab = PROFILE.lab.model_copy(update={"defects": ["kubelet-down:wk1"]})
+    profile = PROFILE.model_copy(update={"lab": lab})
+    plan = make_plan(profile)
+    assert "kwok" not in plan.services("wk1")
+    assert all("kwok" in plan.services(n) for n in ("cp1", "cp2", "cp3"))
     node = kc.node_object(plan, "cp1")
     assert node["metadata"]["labels"]["node-role.kubernetes.io/control-plane"] == ""  # type: ignore[index]
 

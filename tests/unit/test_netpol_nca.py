@@ -1,4 +1,4 @@
-"""The engine against IBM network-config-analyzer's third-party cases (shared/reference/netpol/nca)."""
+"""The engine against IBM network-config-analyzer's third-party cases (tests/reference/netpol/nca)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ import pytest
 import yaml
 
 from harness.netpol import PolicyError, load_cluster, load_policies, nca
-from tests.shared_files import REFERENCE as SHARED_REFERENCE
+from tests.reference import NCA
 
-REFERENCE = SHARED_REFERENCE / "netpol" / "nca"
-CYCLONUS = REFERENCE / "cyclonus-simple-example"
-BAD_PATH = REFERENCE / "network-policy-checks-bad-path"
+CYCLONUS = NCA / "cyclonus-simple-example"
+BAD_PATH = NCA / "network-policy-checks-bad-path"
 GOOD_FILES = {"networkPolicy_no_error.yaml", "mixed_ipv4_ipv6_policy.yaml"}  # expectedError: 0 in the scheme
 
 
@@ -61,7 +60,7 @@ BAD = sorted(p for p in BAD_PATH.glob("*.yaml") if "scheme" not in p.name and p.
 
 
 def test_the_bad_path_list_matches_the_scheme() -> None:
-    # the scheme expects an error for 86 files (SOURCES.md counts 87 by taking the mixed-family one as bad)
+    # the scheme expects an error for 86 files; the mixed-family one is good (tests/reference/SOURCES.md)
     scheme = yaml.safe_load((BAD_PATH / "network-policy-check-bad-path-scheme.yaml").read_text())
     expected_bad = {name for config in scheme["networkConfigList"] if config.get("expectedError")
                     for name in config["networkPolicyList"]}

@@ -17,7 +17,7 @@ from harness.probes import (
 
 def timeline(pattern: str, *, period: float = 0.1, t0: float = 1000.0) -> list[Sample]:
     """'..xx.' -> ok, ok, failed, failed, ok at t0, t0+period, ..."""
-    return [Sample(t0 + i * period, c == ".", 0.001, None if c == "." else "refused")
+    return [Sample(t0 + i * period, c == ".", 0.0, None if c == "." else "refused")
             for i, c in enumerate(pattern)]
 
 
@@ -93,3 +93,45 @@ def test_value_changes_ignore_gaps() -> None:
     values = ["cp1", "cp1", None, "cp2", "cp2", "cp1"]
     samples = [Sample(float(i), v is not None, 0.0, None, v) for i, v in enumerate(values)]
     assert value_changes(samples) == 2
+
+
+def stalled_election(*, outage_s: float, timeout_s: float = 0.5, period: float = 0.05,
+                     kill: float = 1000.0) -> list[Sample]:
+    """Writes at 20 Hz while etcd has no leader from `kill` until `kill + outage_s`: a call in
+    flight then waits for the new leader, and fails only when that takes longer than its timeout."""
+    elected = kill + outage_s
+    samples = []
+    for i in range(int((outage_s + 2.0) / period)):
+        start = kill - 1.0 + i * period
+        answered = max(start, elected) + 0.005 if start + 0.005 > kill else start + 0.005
+        if answered - start <= timeout_s:
+            samples.append(Sample(start, True, answered - start))
+        else:
+            samples.append(Sample(start, False, timeout_s, "TimeoutError: timed out"))
+    return samples
+
+
+@pytest.mark.parametrize("outage_s", [0.8, 1.29, 1.91, 3.0])
+def test_a_stalled_call_that_succeeds_ends_the_outage_when_it_answers(outage_s: float) -> None:
+    # Ending at the start of the first ok call would be up to one timeout (0.5 s) early.
+    summary = summarize(stalled_election(outage_s=outage_s), fault_at=1000.0)
+    [window] = summary.windows
+    assert window.end == pytest.approx(1000.0 + outage_s + 0.005)
+    assert summary.longest_unavailable_s == pytest.approx(outage_s, abs=0.06)
+    assert summary.time_to_recovery_s == pytest.approx(outage_s + 0.005)
+
+
+def test_an_outage_shorter_than_the_timeout_is_latency_not_unavailability() -> None:
+    summary = summarize(stalled_election(outage_s=0.3), fault_at=1000.0)
+    assert summary.windows == ()
+    assert max(s.latency_s for s in stalled_election(outage_s=0.3)) == pytest.approx(0.305)
+
+
+def test_a_stalled_answer_that_outlives_a_later_failure_merges_the_windows() -> None:
+    samples = [Sample(1.0, True, 0.001), Sample(1.1, False, 0.5, "timeout"),
+               Sample(1.2, True, 0.45),  # stalls, answers at 1.65
+               Sample(1.3, False, 0.001, "refused"),  # yet the service refused at 1.3
+               Sample(1.4, True, 0.01), Sample(1.5, True, 0.001)]
+    [window] = unavailability_windows(samples)
+    assert (window.start, window.end) == (pytest.approx(1.1), pytest.approx(1.41))
+    assert window.failed_samples == 2

@@ -53,7 +53,7 @@ def test_three_mistakes_are_reported_together() -> None:
         "roles: [worker]", "roles: [wrker]")
     problems = dict(_problems(text))
     assert problems == {
-        "nodes[2].address": "not an IPv4 address",
+        "nodes[2].address": "not an IPv4 address (expected 4 octets in 'cp3-address')",
         "nodes[3].roles[0]": "input should be 'controlplane' or 'worker'",
         "switch.mtu": "input should be greater than or equal to 576",
     }

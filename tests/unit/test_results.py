@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from harness.results import (
     new_run_id,
     read_run_file,
     start_run,
+    this_writer,
 )
 from harness.results.recorder import partial_dir
 from harness.results.synthetic import History, metric_name, write_history
@@ -38,7 +40,7 @@ def test_rows_from_several_processes_merge_into_one_file(tmp_path: Path) -> None
         for index in range(3):
             recorder.measurement(Measurement("m", index, "s", False, tags={"p": process}))
         recorder.outcome(Outcome(f"t::{process}", "passed", 0.5))
-        recorder.timeline(Timeline("api", "probe", {"samples": [[1.0, True, 0.001]]}))
+        recorder.timeline(Timeline("api", "probe", {"samples": {"time": [1.0], "ok": [True]}}))
         recorder.components({"etcd": "3.4.23"})
         recorder.close()
     meta.status = "passed"
@@ -122,6 +124,19 @@ def test_recorder_appends_are_whole_lines(tmp_path: Path) -> None:
     recorder.timeline(Timeline("api", "probe", big))
     recorder.close()
     lines = recorder.path.read_text().splitlines()
-    assert len(lines) == 1
-    assert json.loads(lines[0])["data"] == json.loads(json.dumps(big))
+    assert len(lines) == 2
+    assert json.loads(lines[0]) == {"type": "writer", **asdict(this_writer())}
+    assert json.loads(lines[1])["data"] == json.loads(json.dumps(big))
     assert os.path.getsize(recorder.path) > 200_000
+
+
+def test_a_probe_timeline_the_report_could_not_draw_is_refused_with_its_path(tmp_path: Path) -> None:
+    """Found by the fuzz test: an event with `time: null` crashed the failover section."""
+    [run_id] = write_history(tmp_path, History(runs=1, metrics=2))
+    path = tmp_path / f"run-{run_id}.json"
+    document = json.loads(path.read_text())
+    document["timelines"][0]["data"]["events"][1]["time"] = None
+    path.write_text(json.dumps(document))
+    with pytest.raises(RunFileError,
+                       match=r"is damaged: timelines\[0\]\.data\.events\[1\]\.time: should be seconds "):
+        read_run_file(path)

@@ -14,7 +14,9 @@ DATA = Path(__file__).parent / "data" / "locust-stats-one-backend.json"
 def test_parses_real_locust_stats() -> None:
     result = parse(DATA.read_text(), seconds=3.0)
     assert result.requests == 22890 and result.failures == 0
-    assert result.rps == pytest.approx(7630)
+    # locust's own span, first request 886.581 to last 889.389: 2.808 s, not the 3 s asked for
+    assert result.seconds == pytest.approx(2.8081, abs=1e-3)
+    assert result.rps == pytest.approx(22890 / 2.8080683, rel=1e-4)  # 8151.6, where /3 s said 7630
     assert result.per_backend == {"alpha": 22890}
     assert result.p50_ms == 0.0 and result.p99_ms == 1.0
     assert result.share("alpha") == 1.0 and result.share("beta") == 0.0

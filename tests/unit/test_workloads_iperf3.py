@@ -7,12 +7,11 @@ import pytest
 
 from harness.workloads.iperf3 import Iperf3Error, client_argv, parse, server_argv
 
-SAMPLE = Path("/work/shared/samples/iperf3-tcp-984mbit-htb.json")
 DATA = Path(__file__).parent / "data" / "iperf3-tcp-984mbit-htb.json"
 
 
 def sample_text() -> str:
-    return (DATA if DATA.exists() else SAMPLE).read_text()
+    return DATA.read_text()
 
 
 def test_parses_goodput_from_the_receiver_and_retransmits_from_the_sender() -> None:

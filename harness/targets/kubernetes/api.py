@@ -115,6 +115,20 @@ class KubeAPI(WorkloadCalls, ObjectCalls):
             )
         )
 
+    def list_configmaps(
+        self, namespace: str, *, label_selector: str, timeout_s: float | None = None,
+        attempts: int | None = None,
+    ) -> list[Obj]:
+        found = self._call(
+            f"list configmaps {namespace} {label_selector}",
+            self.core.list_namespaced_config_map,
+            namespace,
+            label_selector=label_selector,
+            timeout_s=timeout_s,
+            attempts=attempts,
+        )
+        return list(found["items"])
+
     def delete_configmap(
         self, namespace: str, name: str, *, timeout_s: float | None = None, attempts: int | None = None
     ) -> None:

@@ -14,6 +14,16 @@ from harness.targets.kubernetes.request import Obj, RequestPath
 
 
 class ObjectCalls(RequestPath):
+    def dry_run_create(self, create: Any, resource: Any, body: Obj, namespace: str | None) -> None:
+        """`create` (a `DynamicClient`'s) with `dryRun=All`: checked by the server, not stored."""
+        name = (body.get("metadata") or {}).get("name")
+
+        def send(**kwargs: Any) -> None:  # the answer (the object as it would be) is not needed
+            create(resource, serialize=False, **kwargs)
+
+        self._call(f"dry-run create {body.get('kind')} {name}", send, body=body, namespace=namespace,
+                   dry_run="All", attempts=1)
+
     def read_lease(self, namespace: str, name: str) -> Obj:
         return dict(
             self._call(

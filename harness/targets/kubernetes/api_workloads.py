@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from typing import Any
 
@@ -12,20 +13,40 @@ from kubernetes import client as k8s
 from kubernetes import stream as k8s_stream
 from kubernetes.client.exceptions import ApiException
 
-from harness.targets.kubernetes.errors import APINotFound
+from harness.targets.kubernetes.errors import APIForbidden, APINotFound
 from harness.targets.kubernetes.request import Obj, RequestPath, handshake_exception
+
+log = logging.getLogger(__name__)
+
+
+SERVICE_ACCOUNT_PAUSE_S = 0.2
+SERVICE_ACCOUNT_TRIES = 150
+"""A pod create waits up to 30 s for a new namespace's `default` ServiceAccount: the controller
+manager's serviceaccount controller makes it a moment after the namespace (Kubernetes' e2e
+framework waits for it too), and until then the ServiceAccount admission plugin refuses pods."""
+
+MISSING_SERVICE_ACCOUNT = re.compile(r'error looking up service account .*serviceaccount ".*" not found')
+
+
+def service_account_missing(error: APIForbidden) -> bool:
+    """The ServiceAccount admission plugin's refusal of a pod whose namespace is too new."""
+    message = error.status.message if error.status is not None else str(error)
+    return bool(MISSING_SERVICE_ACCOUNT.search(message))
 
 
 class WorkloadCalls(RequestPath):
     def create_pod(self, namespace: str, body: Obj) -> Obj:
-        return dict(
-            self._call(
-                f"create pod {namespace}/{body['metadata']['name']}",
-                self.core.create_namespaced_pod,
-                namespace,
-                body,
-            )
-        )
+        what = f"create pod {namespace}/{body['metadata']['name']}"
+        for attempt in range(1, SERVICE_ACCOUNT_TRIES + 1):
+            try:
+                return dict(self._call(what, self.core.create_namespaced_pod, namespace, body))
+            except APIForbidden as error:
+                if not service_account_missing(error) or attempt == SERVICE_ACCOUNT_TRIES:
+                    raise
+                if attempt == 1:
+                    log.info("%s: the namespace has no default ServiceAccount yet, waiting", what)
+                self.sleep(SERVICE_ACCOUNT_PAUSE_S)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def read_pod(self, namespace: str, name: str) -> Obj:
         return dict(

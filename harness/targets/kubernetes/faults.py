@@ -66,11 +66,14 @@ class TalosFaults(Faults):
         def undo() -> None:
             nonlocal started
             if not started:
-                self.events.stamp("restart", node, service)
-                self.talos.service_start(address, service)
+                self._start(service, node)
                 started = True
 
         return undo
+
+    def _start(self, service: str, node: str) -> None:
+        self.events.stamp("restart", node, service)
+        self.talos.service_start(self.address_of(node), service)
 
     def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
         if self.partition_pod is None:
@@ -86,3 +89,13 @@ class TalosFaults(Faults):
 
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:
         raise TargetError("degrade_link is not available on the kubernetes target yet")
+
+    def heal(self, action: str, node: str, service: str | None = None) -> str:
+        if action == "kill" and service:
+            self._start(service, node)
+            return f"started {service} on {node}"
+        if action == "partition":
+            # The partition pod heals its node on a timer of its own (the node cannot be reached
+            # to undo it); `harness clean` removes the pod with the run's namespace.
+            return f"{node} heals itself when its partition pod's timer ends"
+        return super().heal(action, node, service)

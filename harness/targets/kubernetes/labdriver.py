@@ -10,6 +10,8 @@ real API server, as on a homelab.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from harness.errors import HarnessError
 from harness.profile import Profile
 from harness.targets.base import EventLog, Faults, Member
@@ -36,6 +38,9 @@ class LabNodeDriver:
 
     def vip_holder(self) -> str | None:
         return self.lab.controlplane.vip_holder()
+
+    def show_progress(self, write: Callable[[str], None]) -> None:
+        self.lab.show_progress(write)
 
     def prepare(self) -> None:
         """Bring the Kubernetes lab up unless it runs already (built from this very profile)."""

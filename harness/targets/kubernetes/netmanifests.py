@@ -9,8 +9,10 @@ beside the endpoints it measures. Everything carries the harness labels for `har
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from ipaddress import IPv4Address
 
+from harness.profile import Profile
 from harness.targets.kubernetes import manifests
 from harness.targets.network import POD_PORTS
 
@@ -89,8 +91,22 @@ def l2_policy(name: str, *, run_id: str) -> Obj:
 
 
 def lease_name(namespace: str, service: str) -> str:
-    """Cilium's L2 announcement lease, one per service, in kube-system."""
+    """Cilium's L2 announcement lease, one per service, in Cilium's namespace."""
     return f"cilium-l2announce-{namespace}-{service}"
+
+
+def lease_holder(lease: Obj, now: datetime) -> str | None:
+    """Who holds a Lease at `now`: its holder while `renewTime + leaseDurationSeconds` lies ahead
+    (a holder that stopped renewing holds nothing; compared with this machine's clock)."""
+    spec = lease.get("spec") or {}
+    holder, renewed = spec.get("holderIdentity"), spec.get("renewTime")
+    if not holder:
+        return None
+    if renewed and spec.get("leaseDurationSeconds"):
+        renewed_at = datetime.fromisoformat(str(renewed).replace("Z", "+00:00"))
+        if renewed_at + timedelta(seconds=float(spec["leaseDurationSeconds"])) < now:
+            return None
+    return str(holder)
 
 
 def iperf3_server(name: str, *, run_id: str, image: str, node: str, host_network: bool,
@@ -132,3 +148,31 @@ CONNECT_SCRIPT = (
 def connect_command(protocol: str, timeout_s: float, destinations: list[str]) -> list[str]:
     return ["sh", "-c", CONNECT_SCRIPT, "connect", protocol.lower(), f"{timeout_s:g}s",
             *destinations]
+
+
+def plan_objects(profile: Profile, *, run_id: str, run_namespace: str) -> list[tuple[Obj, str | None, str]]:
+    """One of each object the network suites create, as (body, namespace, purpose), for the
+    dry-run plan: a suite namespace with its pods, the LoadBalancer and its pool, iperf3."""
+    nodes = [n.name for n in profile.nodes]
+    suite_ns = manifests.object_name(run_namespace, "lb-web")
+    images = profile.images
+    found: list[tuple[Obj, str | None, str]] = [
+        (namespace(suite_ns, run_id=run_id, labels={}), None,
+         "a suite namespace (one per namespace a test names)"),
+        (server_pod("web-0", run_id=run_id, image=images.agnhost, node=nodes[0], labels={"app": "web"}),
+         suite_ns, "agnhost pods: load-balancer backends, policy and connect probes"),
+        (lb_service("web", run_id=run_id, selector={"app": "web"},
+                    port=profile.kubernetes.lb_service_port), suite_ns, "the LoadBalancer Service"),
+    ]
+    addresses = profile.loadbalancer_pool.addresses()
+    if profile.kubernetes.create_lb_pool and addresses:
+        found += [(lb_pool(suite_ns, run_id=run_id, first=addresses[0], last=addresses[-1]), None,
+                   "a test pool of the profile's addresses (kubernetes.create_lb_pool)"),
+                  (l2_policy(suite_ns, run_id=run_id), None, "announce the run's LB addresses")]
+    server = iperf3_server("iperf3-server", run_id=run_id, image=images.iperf3, node=nodes[-1],
+                           host_network=True, bind=None)
+    client = iperf3_client("iperf3-client", run_id=run_id, image=images.iperf3, node=nodes[0],
+                           host_network=True, command=["iperf3", "--client", "<server>", "--json"],
+                           deadline_s=30)
+    return [*found, (server, run_namespace, "iperf3 server of a throughput pair"),
+            (client, run_namespace, "iperf3 client Job of a throughput pair")]

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from harness.profile import Profile
@@ -32,8 +33,6 @@ log = logging.getLogger("harness.kubernetes.network")
 
 LB_READY_S = 60.0
 """LB-IPAM assigns in about a second; the lease follows within one lease renewal."""
-POLICY_SETTLE_S = 1.0
-"""Cilium computes and installs a new policy asynchronously; no API status says when it is done."""
 MAX_PROBES_PER_EXEC = 64
 NAMESPACE_KEYS = ("kubernetes.io/metadata.name", "io.kubernetes.pod.namespace",
                   "k8s:io.kubernetes.pod.namespace")
@@ -42,6 +41,8 @@ POLICY_KINDS = {"CiliumNetworkPolicy": "ciliumnetworkpolicies",
 
 
 class KubernetesNetwork(Network):
+    policy_propagation_s = 15.0  # Cilium regenerates endpoints in well under that
+
     def __init__(self, *, api: Callable[[], KubeAPI], workloads: Workloads, profile: Profile,
                  run_id: Callable[[], str]) -> None:
         self._api = api
@@ -76,9 +77,10 @@ class KubernetesNetwork(Network):
             for namespace in wanted:
                 real = self.real_namespace(namespace)
                 labels = dict((namespace_labels or {}).get(namespace, {}))
-                self.api.create_namespace(nm.namespace(real, run_id=self.run_id, labels=labels))
+                # Noted before the call, as the run's own namespace is: a Ctrl-C mid-create.
                 made.append(namespace)
                 self._real[namespace] = real
+                self.api.create_namespace(nm.namespace(real, run_id=self.run_id, labels=labels))
             image = self.profile.images.agnhost
             for spec in specs:
                 body = nm.server_pod(spec.name, run_id=self.run_id, image=image, node=spec.node,
@@ -133,7 +135,6 @@ class KubernetesNetwork(Network):
         return mapped
 
     def apply_policies(self, documents: Sequence[Mapping[str, Any]]) -> None:
-        changed = bool(self._applied or documents)
         self._remove_policies()
         for doc in self.cluster_documents(documents):
             kind, meta = str(doc.get("kind")), doc["metadata"]
@@ -146,8 +147,6 @@ class KubernetesNetwork(Network):
             else:
                 raise TargetError(f"cannot apply a {kind}: not a network policy kind")
             self._applied.append((kind, namespace, str(meta["name"])))
-        if changed:
-            time.sleep(POLICY_SETTLE_S)
 
     def _remove_policies(self, namespaces: set[str] | None = None) -> None:
         """Remove the applied policies (only those in `namespaces`, cluster-wide ones always)."""
@@ -252,14 +251,16 @@ class KubernetesNetwork(Network):
             time.sleep(self.workloads.wait.poll_interval_s)
 
     def announcers(self, lb: LoadBalancer) -> list[str]:
-        """The holder of Cilium's lease for the service: one lease, so at most one announcer."""
+        """The holder of Cilium's lease for the service while it renews it: one lease, so at
+        most one announcer."""
         namespace, service = self._services.get(lb.name, ("", lb.name))
         try:
-            lease = self.api.read_lease("kube-system", nm.lease_name(namespace, service))
+            lease = self.api.read_lease(self.profile.kubernetes.cilium_namespace,
+                                        nm.lease_name(namespace, service))
         except APINotFound:
             return []
-        holder = (lease.get("spec") or {}).get("holderIdentity")
-        return [str(holder)] if holder else []
+        holder = nm.lease_holder(lease, datetime.now(UTC))
+        return [holder] if holder else []
 
     def announcer(self, lb: LoadBalancer) -> str | None:
         found = self.announcers(lb)

@@ -72,6 +72,9 @@ def kubeconfig_path(explicit: Path | None) -> Path:
 
 
 def load_client(*, kubeconfig: Path, context: str | None, settings: ClientSettings) -> k8s.ApiClient:
+    if kubeconfig.is_dir():
+        raise KubeconfigError(f"kubeconfig {kubeconfig} is a directory: name the kubeconfig file in it "
+                              "(kubernetes.kubeconfig in the profile, --kubeconfig or $KUBECONFIG)")
     if not kubeconfig.is_file():
         raise KubeconfigError(
             f"no kubeconfig at {kubeconfig}: set kubernetes.kubeconfig in the profile or $KUBECONFIG"

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 from harness.profile import Profile
 from harness.targets.base import TargetError
-from harness.targets.kubernetes import manifests
+from harness.targets.kubernetes import manifests, storagetwins
 from harness.targets.kubernetes import storagemanifests as sm
 from harness.targets.kubernetes.api import KubeAPI, Obj
 from harness.targets.kubernetes.errors import APIError, APINotFound
@@ -38,6 +38,7 @@ from harness.workloads.ceph_status import (
     parse_pools,
     parse_status,
 )
+from harness.workloads.cephbench import Twin
 from harness.workloads.fio import FioJob, FioOutputError, FioResult, parse_fio
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
 
@@ -69,10 +70,14 @@ class KubernetesStorage(Storage):
         return manifests.object_name(*parts, str(next(self._serial)))
 
     # --- health through the toolbox -------------------------------------------------------------
-    def _toolbox(self) -> str | None:
+    def toolbox_pod(self) -> Obj | None:
+        """The running Rook toolbox pod, if there is one."""
         pods = self.api.list_pods(self.ceph_namespace, label_selector=sm.TOOLBOX_SELECTOR)
-        running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
-        return str(running[0]["metadata"]["name"]) if running else None
+        return next((p for p in pods if (p.get("status") or {}).get("phase") == "Running"), None)
+
+    def _toolbox(self) -> str | None:
+        pod = self.toolbox_pod()
+        return str(pod["metadata"]["name"]) if pod is not None else None
 
     def _ceph(self, pod: str, *args: str, timeout_s: float) -> tuple[int, str]:
         done = self.workloads.exec(self.ceph_namespace, pod, sm.ceph_command(*args), timeout_s=timeout_s)
@@ -169,6 +174,12 @@ class KubernetesStorage(Storage):
             return parse_fio(text)
         except FioOutputError as error:
             raise TargetError(f"fio {job.name} on {node}: {error}") from None
+
+    def block_write_twin(self, *, on: str | None, total_mib: int) -> Twin:
+        return storagetwins.block_write_twin(self, total_mib=total_mib)  # from the toolbox's node
+
+    def object_read_twin(self, *, seconds: int) -> Twin:
+        return storagetwins.object_read_twin(self, seconds=seconds)
 
     def _run(self, body: Obj, what: str, *, timeout_s: float, claim: str | None = None) -> str:
         """Run the Job to its end, delete it, return its logs; raise with the reason if it failed."""

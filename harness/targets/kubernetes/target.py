@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +19,9 @@ from harness.errors import HarnessError
 from harness.profile import Profile
 from harness.results import new_run_id
 from harness.targets.base import Faults, NodeInfo, Target, TargetError
-from harness.targets.kubernetes import manifests
+from harness.targets.kubernetes import manifests, serverdryrun
 from harness.targets.kubernetes.api import KubeAPI, kubeconfig_path, load_client
+from harness.targets.kubernetes.apislis import ApiSlis
 from harness.targets.kubernetes.bmc import TuringPiBmc
 from harness.targets.kubernetes.controlplane import KubeControlPlane, NodeView, TalosNodeView
 from harness.targets.kubernetes.errors import APIConflict, APIError
@@ -40,6 +41,7 @@ from harness.targets.kubernetes.workloads import Workloads
 
 if TYPE_CHECKING:
     from harness.targets.kubernetes.nodedebug import NodeDebugPods
+    from harness.targets.kubernetes.serverdryrun import Verdict
     from harness.targets.kubernetes.storage import KubernetesStorage
 
 log = logging.getLogger("harness.kubernetes")
@@ -78,6 +80,8 @@ class KubernetesTarget(Target):
         super().__init__(profile)
         self.run_id = new_run_id()  # the plugin binds the run's own id before `prepare()`
         k = profile.kubernetes
+        if k.pod_timeout_s is not None:
+            self.wait = replace(self.wait, pod_timeout_s=k.pod_timeout_s)
         self.talos = Talos(talosconfig=talosconfig_path(k.talosconfig))
         self.bmc = TuringPiBmc(k.bmc) if k.bmc is not None else None
         self._api: KubeAPI | None = None
@@ -109,6 +113,8 @@ class KubernetesTarget(Target):
             namespace=lambda: self.namespace,
             run_id=lambda: self.run_id,
         )
+
+    plans_dry_runs = True
 
     def bind_run(self, run_id: str) -> None:
         """Use the pytest run's id, so the namespace and labels name the run file's run."""
@@ -166,6 +172,13 @@ class KubernetesTarget(Target):
                 body = node_debug_pod(node.name, run_id=self.run_id, image=self.profile.images.debug)
                 planned.append(PlannedWrite("create", "Pod", body["metadata"]["name"],
                                             self.namespace, body, f"node facts of {node.name}"))
+        if "network" in areas:
+            from harness.targets.kubernetes import netmanifests
+
+            for body, namespace, purpose in netmanifests.plan_objects(
+                    self.profile, run_id=self.run_id, run_namespace=self.namespace):
+                planned.append(PlannedWrite("create", body["kind"], body["metadata"]["name"],
+                                            namespace, body, purpose))
         if "storage" in areas:
             from harness.targets.kubernetes.storage import plan_objects
 
@@ -200,35 +213,59 @@ class KubernetesTarget(Target):
     @property
     def api(self) -> KubeAPI:
         if self._api is None:
-            client = load_client(
-                kubeconfig=kubeconfig_path(self.profile.kubernetes.kubeconfig),
-                context=self.profile.kubernetes.context,
-                settings=self.settings,
-            )
-            self._api = KubeAPI(api_client=client, settings=self.settings)
+            self._api = self._cluster_api()
         return self._api
+
+    def _cluster_api(self) -> KubeAPI:
+        client = load_client(
+            kubeconfig=kubeconfig_path(self.profile.kubernetes.kubeconfig),
+            context=self.profile.kubernetes.context,
+            settings=self.settings,
+        )
+        return KubeAPI(api_client=client, settings=self.settings)
+
+    def server_check(self, writes: Sequence[PlannedWrite]) -> tuple[list[Verdict], str]:
+        """Plan mode: the cluster's own verdict on each planned create (a server-side dry run,
+        nothing stored), or no verdicts and why the cluster could not give them."""
+        try:
+            api = self._cluster_api()
+        except HarnessError as error:
+            return [], str(error)
+        reason = serverdryrun.unreachable(api)
+        if reason is not None:
+            return [], reason
+        return serverdryrun.check_plan(api, writes), ""
 
     def api_at(self, host_port: str) -> KubeAPI:
         """The same credentials, but requests go to `host_port` (the VIP, or one member)."""
-        configuration: Any = self.api.api_client.configuration
-        scheme = str(configuration.host).split("://", 1)[0]
         cached: dict[str, KubeAPI] = self.__dict__.setdefault("_api_at", {})
         if host_port not in cached:
-            pinned = k8s.Configuration()
-            pinned.__dict__.update(configuration.__dict__)
-            pinned.host = host = f"{scheme}://{host_port}"
-            reload_credentials = configuration.refresh_api_key_hook
-
-            # The kubeconfig loader's refresh hook re-applies the whole kubeconfig, server
-            # included, before requests: keep refreshed credentials, but keep our address.
-            def refresh(config: Any) -> None:
-                if reload_credentials is not None:
-                    reload_credentials(config)
-                config.host = host
-
-            pinned.refresh_api_key_hook = refresh
-            cached[host_port] = KubeAPI(api_client=k8s.ApiClient(pinned), settings=self.settings)
+            cached[host_port] = self._pinned_api(host_port)
         return cached[host_port]
+
+    def _pinned_api(self, host_port: str) -> KubeAPI:
+        """A new adapter with a connection pool of its own, whose requests go to `host_port`."""
+        configuration: Any = self.api.api_client.configuration
+        scheme = str(configuration.host).split("://", 1)[0]
+        pinned = k8s.Configuration()
+        pinned.__dict__.update(configuration.__dict__)
+        pinned.host = host = f"{scheme}://{host_port}"
+        reload_credentials = configuration.refresh_api_key_hook
+
+        # The kubeconfig loader's refresh hook re-applies the whole kubeconfig, server
+        # included, before requests: keep refreshed credentials, but keep our address.
+        def refresh(config: Any) -> None:
+            if reload_credentials is not None:
+                reload_credentials(config)
+            config.host = host
+
+        pinned.refresh_api_key_hook = refresh
+        return KubeAPI(api_client=k8s.ApiClient(pinned), settings=self.settings)
+
+    def api_slis(self) -> ApiSlis:
+        endpoint = self.controlplane.endpoint
+        return ApiSlis(new_client=lambda: self._pinned_api(endpoint), api=self.api,
+                       namespace=self.namespace, run_id=self.run_id, image=self.profile.images.debug)
 
     def address_of(self, node: str) -> str:
         try:
@@ -237,6 +274,10 @@ class KubernetesTarget(Target):
             raise TargetError(str(error.args[0])) from None
 
     # -- session ---------------------------------------------------------------------------
+    def show_progress(self, write: Callable[[str], None]) -> None:
+        if self.lab_driver is not None:  # the Kubernetes lab comes up in prepare()
+            self.lab_driver.show_progress(write)
+
     def prepare(self) -> None:
         if self.plan_sink is not None:  # a plan never checks reachability: it sends nothing
             self.api.create_namespace(manifests.namespace(self.run_id))
@@ -253,10 +294,17 @@ class KubernetesTarget(Target):
         from harness.targets.kubernetes import permissions
 
         permissions.check(self.api, permissions.SESSION, self.namespace)
-        # A conflict is a retried create that had landed: the namespace is ours by its name.
-        with contextlib.suppress(APIConflict):
-            self.api.create_namespace(manifests.namespace(self.run_id))
+        # Marked before the call: a Ctrl-C while the create is in flight may leave a namespace
+        # that landed, and release() must delete it (a namespace that never came is NotFound).
         self._namespace_created = True
+        try:
+            self.api.create_namespace(manifests.namespace(self.run_id))
+        except APIConflict:
+            pass  # a retried create that had landed: the namespace is ours by its name
+        except APIError as error:
+            if not error.retryable:  # refused outright: there is nothing to delete
+                self._namespace_created = False
+            raise
         log.info("created namespace %s", self.namespace)
 
     def preflight(self, needs: set[str]) -> None:
@@ -385,6 +433,9 @@ class KubernetesTarget(Target):
             tags = self.talos.versions([str(n.address) for n in self.profile.nodes])
             if tags:
                 found["talos"] = sorted(set(tags.values()))[-1]
+            from harness.targets.kubernetes.versions import cluster_versions
+
+            found.update(cluster_versions(self.api, self.profile))
         except (APIError, TargetError) as error:
             log.warning("component versions unknown: %s", error)
         return found

@@ -21,6 +21,8 @@ from harness.targets.kubernetes.settings import WaitSettings
 log = logging.getLogger("harness.kubernetes.workloads")
 
 Progress = Callable[[str], None]
+MIN_WAIT_S = 0.5
+"""A pod past the shared preflight deadline still gets one look at its status."""
 STUCK_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName",
                            "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff"})
 """A container waiting for one of these will not start by waiting longer."""
@@ -197,14 +199,17 @@ class Workloads:
                   images: Mapping[str, list[str]], timeout_s: float | None = None,
                   ) -> list[PreflightProblem]:
         """One tiny pod per (node, image) running the image's no-op command; every pair that
-        does not succeed is a problem (pull errors, wrong architecture, unschedulable)."""
+        does not succeed is a problem (pull errors, wrong architecture, unschedulable). All pods
+        share one deadline: they run at once, so a stuck pair costs one timeout, not one each."""
         started = [(node, image, self.start_pod(namespace, body))
                    for node, image, body in preflight_pods(run_id=run_id, nodes=nodes, images=images)]
+        deadline = time.monotonic() + (timeout_s or self.wait.pod_timeout_s)
         problems = []
         try:
             for node, image, name in started:
                 try:
-                    self.wait_pod(namespace, name, ready=False, timeout_s=timeout_s)
+                    left = max(deadline - time.monotonic(), MIN_WAIT_S)
+                    self.wait_pod(namespace, name, ready=False, timeout_s=left)
                 except WorkloadError as error:
                     problems.append(PreflightProblem(node, image, self._why(namespace, name, error)))
         finally:

@@ -48,6 +48,7 @@ COMPONENTS: list[str] = [
     "harness.targets.lab.kube:KubernetesControlPlane",
     "harness.targets.lab.pods:PodNetwork",
     "harness.targets.lab.lb:LoadBalancers",
+    "harness.targets.lab.kube_lb:LoadBalancerController",  # Services -> LoadBalancers' records
     "harness.targets.lab.ceph:CephStorage",
 ]
 

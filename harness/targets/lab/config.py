@@ -103,10 +103,11 @@ class LabPlan:
         n = self.node(node)
         kube_cp = self.kube and n.controlplane
         apiserver = kube_cp and self.defect_node("apiserver-down") != node
+        kubelet = self.kube and self.defect_node("kubelet-down") != node
         return tuple(s for s, on in (("etcd", n.etcd), ("kube-apiserver", apiserver),
                                       ("keepalived", n in self.vrrp_nodes),
                                       ("kube-controller-manager", kube_cp),
-                                      ("kube-scheduler", kube_cp), ("kwok", self.kube)) if on)
+                                      ("kube-scheduler", kube_cp), ("kwok", kubelet)) if on)
 
     # Paths in the state directory: one place, so `down` removes everything by removing it.
     def defect_node(self, kind: str) -> str | None:

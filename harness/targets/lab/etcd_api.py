@@ -12,7 +12,7 @@ import base64
 import http.client
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.targets.base import TargetError
@@ -33,6 +33,9 @@ class Status:
     raft_term: int
     version: str
     errors: tuple[str, ...] = ()
+    cluster_id: int = 0
+    members: tuple[str, ...] | None = None
+    """The names in this member's own member list (`/v3/cluster/member/list`), when asked."""
 
 
 class EtcdClient:
@@ -84,8 +87,17 @@ class EtcdClient:
         if not kvs or base64.b64decode(kvs[0].get("value", "")).decode() != value:
             raise TargetError(f"etcd {self.host}:{self.port}: read did not return the value just written")
 
-    def status(self, timeout_s: float) -> Status:
-        return parse_status(self.call([("/v3/maintenance/status", {})], timeout_s)[0])
+    def status(self, timeout_s: float, *, with_members: bool = False) -> Status:
+        """The member's status; with its own member list too (one more request, same connection)."""
+        requests: list[tuple[str, dict[str, Any]]] = [("/v3/maintenance/status", {})]
+        if with_members:
+            requests.append(("/v3/cluster/member/list", {}))
+        answers = self.call(requests, timeout_s)
+        found = parse_status(answers[0])
+        if not with_members:
+            return found
+        names = tuple(sorted(str(m.get("name", "")) for m in answers[1].get("members", [])))
+        return replace(found, members=names)
 
 
 def parse_status(data: dict[str, Any]) -> Status:
@@ -93,4 +105,5 @@ def parse_status(data: dict[str, Any]) -> Status:
     header = data.get("header", {})
     return Status(member_id=int(header.get("member_id", 0)), leader_id=int(data.get("leader", 0)),
                   raft_term=int(data.get("raftTerm", header.get("raft_term", 0))),
-                  version=str(data.get("version", "")), errors=tuple(data.get("errors", [])))
+                  version=str(data.get("version", "")), errors=tuple(data.get("errors", [])),
+                  cluster_id=int(header.get("cluster_id", 0)))

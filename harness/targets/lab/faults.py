@@ -87,16 +87,18 @@ class LabFaults(Faults):
         pid = self.lab.service_pid(node, service)
         if pid is None:
             raise TargetError(f"{service} on {node} is not running")
+        victims = _descendants(pid, procs.netns_pids(node))  # found first: the stamp is the kill
         self.events.stamp("kill", node, service)
-        procs.kill_now(_descendants(pid, procs.netns_pids(node)))
+        procs.kill_now(victims)
         if service == "keepalived":
             self.events.forget_holder(node)
 
-        def undo() -> None:
-            if self.lab.service_pid(node, service) is None:
-                self.events.stamp("restart", node, service)
-                self.lab.start_service(node, service)
-        return undo
+        return lambda: self._restart(service, node)
+
+    def _restart(self, service: str, node: str) -> None:
+        if self.lab.service_pid(node, service) is None:
+            self.events.stamp("restart", node, service)
+            self.lab.start_service(node, service)
 
     def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
         # The lab reaches a partitioned node through its namespace: the undo heals it directly.
@@ -104,11 +106,13 @@ class LabFaults(Faults):
         self.events.stamp("partition", node)
         net.partition(n, on=True)
 
-        def undo() -> None:
-            if net.is_partitioned(n):
-                net.partition(n, on=False)
-                self.events.stamp("heal", node)
-        return undo
+        return lambda: self._heal_partition(node)
+
+    def _heal_partition(self, node: str) -> None:
+        n = self._node(node)
+        if net.is_partitioned(n):
+            net.partition(n, on=False)
+            self.events.stamp("heal", node)
 
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:
         n = self._node(node)
@@ -121,7 +125,22 @@ class LabFaults(Faults):
         def undo() -> None:
             nonlocal restored
             if not restored:
-                net.shape(n, n.rate_kbit)
-                self.events.stamp("restore-link", node)
+                self._restore_link(node)
                 restored = True
         return undo
+
+    def _restore_link(self, node: str) -> None:
+        net.shape(self._node(node), self._node(node).rate_kbit)
+        self.events.stamp("restore-link", node)
+
+    def heal(self, action: str, node: str, service: str | None = None) -> str:
+        if action == "kill" and service:
+            self._restart(service, node)
+            return f"{service} on {node} runs"
+        if action == "partition":
+            self._heal_partition(node)
+            return f"{node} is back on the switch"
+        if action == "degrade_link":
+            self._restore_link(node)
+            return f"{node}'s link runs at its rate again"
+        return super().heal(action, node, service)

@@ -8,6 +8,7 @@ backend table by name, like its own backends, when this module is imported.
 
 from __future__ import annotations
 
+import platform
 from typing import Any
 
 import testinfra
@@ -26,6 +27,10 @@ class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
     """`clock-skew`: all namespaces share one kernel clock, so a skewed node's commands run under
     libfaketime instead (the lab's stand-in for a node whose NTP is broken)."""
 
+    old_kernel = False
+    """`old-kernel`: the node's commands run with the UNAME26 personality (`setarch --uname-2.6`),
+    so `uname -r` reports 2.6.x: the lab's stand-in for a node left on an old kernel."""
+
     def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
         self.namespace = name
         super().__init__(name, *args, **kwargs)
@@ -35,17 +40,19 @@ class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
 
     def run(self, command: str, *args: str, **kwargs: Any) -> Any:
         inner = self.get_command(command, *args)
+        personality = f"setarch {platform.machine()} --uname-2.6 " if self.old_kernel else ""
         if self.clock_offset_s:
-            out = self.run_local("ip netns exec %s faketime -f %s /bin/sh -c %s", self.namespace,
-                                 f"{self.clock_offset_s:+d}s", inner)
+            out = self.run_local(f"ip netns exec %s {personality}faketime -f %s /bin/sh -c %s",
+                                 self.namespace, f"{self.clock_offset_s:+d}s", inner)
         else:
-            out = self.run_local("ip netns exec %s /bin/sh -c %s", self.namespace, inner)
+            out = self.run_local(f"ip netns exec %s {personality}/bin/sh -c %s", self.namespace, inner)
         out.command = self.encode(inner)
         return out
 
 
-def lab_host(node: str, *, clock_offset_s: int = 0) -> Any:
+def lab_host(node: str, *, clock_offset_s: int = 0, old_kernel: bool = False) -> Any:
     """A testinfra `Host` whose commands run in `node`'s namespace."""
     host = testinfra.get_host(f"{NAME}://{node}")
     host.backend.clock_offset_s = clock_offset_s
+    host.backend.old_kernel = old_kernel
     return host

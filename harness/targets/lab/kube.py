@@ -65,11 +65,18 @@ def _binaries(explicit: str | None) -> Path:
 
 
 def service_argv(plan: LabPlan, node: str, service: str) -> list[str]:
-    """The command line of one Kubernetes-lab service on `node`."""
+    """The command line of one Kubernetes-lab service on `node`, under the node's own hostname."""
     binary = binaries() / service
     builders = {"kube-apiserver": kc.apiserver_argv, "kube-controller-manager": kc.controller_manager_argv,
                 "kube-scheduler": kc.scheduler_argv, "kwok": kc.kwok_argv}
-    return builders[service](plan, node, binary)
+    return own_hostname(node, builders[service](plan, node, binary))
+
+
+def own_hostname(node: str, argv: list[str]) -> list[str]:
+    """`argv` in a UTS namespace named `node`: each apiserver then has its own identity lease,
+    leader-election holders read `cp1_<uuid>`, exec'd node commands see the node's name. Every
+    step execs in place, so the tracked PID stays the daemon's."""
+    return ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', node, *argv]
 
 
 def write_files(plan: LabPlan) -> None:
@@ -105,7 +112,9 @@ def write_files(plan: LabPlan) -> None:
         kube_pki.write_private(kc.component_kubeconfig(plan, f"kwok-{node.name}"), kubeconfig.encode())
         ca.issue(node.name, server=True, client=False, dns=(node.name,),
                  ips=(node.address,)).write(pki, f"kubelet-{node.name}")
-        kc.kwok_config_path(plan, node.name).write_text(kc.kwok_config(stages, node_envs(plan, node.name)))
+        slow = plan.defect_node("kubelet-slow") == node.name
+        own = kc.slowed(stages, kc.SLOW_KUBELET_DELAY_MS) if slow else stages
+        kc.kwok_config_path(plan, node.name).write_text(kc.kwok_config(own, node_envs(plan, node.name)))
 
 
 def node_envs(plan: LabPlan, node: str) -> dict[str, str]:
@@ -161,9 +170,10 @@ class KubernetesControlPlane:
                 if service in plan.services(node.name):
                     lab.start_service(node.name, service)
         api = bootstrap(plan, [REFERENCE / path for path in CRDS])
-        for node in plan.nodes:
-            lab.start_service(node.name, "kwok")
-        ready = wait_nodes_ready(api, [n.name for n in plan.nodes], timeout_s=30)
+        kubelets = [n.name for n in plan.nodes if kc.NODE_SERVICE in plan.services(n.name)]
+        for name in kubelets:
+            lab.start_service(name, kc.NODE_SERVICE)
+        ready = wait_nodes_ready(api, kubelets, timeout_s=30)
         return f"{ready}/{len(plan.nodes)} nodes Ready; kubeconfig {kc.admin_kubeconfig(plan)}"
 
     def down(self, lab: Lab) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.targets.kubernetes.manifests import MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL
 from harness.targets.lab.config import ETCD_CLIENT_PORT, LabPlan
 
 API_PORT = 6443
@@ -144,6 +145,48 @@ def kwok_config_path(plan: LabPlan, node: str) -> Path:
     return kube_dir(plan) / f"kwok-{node}.yaml"
 
 
+WEBHOOK_TABLE = "harness_webhook_blackhole"
+WEBHOOK_TIMEOUT_S = 1
+
+
+def webhook_address(plan: LabPlan) -> str:
+    """.9 of the lab's network: no node, VIP, workstation or pool address."""
+    return str(IPv4Network(f"{plan.workstation}/{plan.prefix_length}", strict=False)[9])
+
+
+def blackholed_webhook(plan: LabPlan) -> dict[str, object]:
+    """`webhook-blackholed`: a validating webhook on ConfigMap creates and deletes in the harness's
+    own namespaces whose server never answers (each control-plane node drops the packets to it),
+    with `failurePolicy: Ignore` - the classic dead policy engine that makes every write wait
+    out the webhook's timeout before the API server gives up on it."""
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "lab-blackholed-policy"},
+        "webhooks": [{
+            "name": "configmaps.policy.lab.invalid",
+            "clientConfig": {"url": f"https://{webhook_address(plan)}:443/validate"},
+            "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "DELETE"],
+                       "resources": ["configmaps"], "scope": "Namespaced"}],
+            "namespaceSelector": {"matchLabels": {MANAGED_BY_LABEL: MANAGED_BY}},
+            "failurePolicy": "Ignore", "sideEffects": "None", "timeoutSeconds": WEBHOOK_TIMEOUT_S,
+            "admissionReviewVersions": ["v1"],
+        }],
+    }
+
+
+SLOW_KUBELET_DELAY_MS = 6000
+"""`kubelet-slow`: a pod on that node turns Ready 6 s after it is bound (over the 5 s SLO)."""
+
+
+def slowed(stages: str, delay_ms: int) -> str:
+    """kwok's stages with its pod-ready stage delayed: the lab's slow kubelet."""
+    docs = [d for d in yaml.safe_load_all(stages) if d]
+    for doc in docs:
+        if doc.get("kind") == "Stage" and doc.get("metadata", {}).get("name") == "pod-ready":
+            doc["spec"]["delay"] = {"durationMilliseconds": delay_ms}
+    return "".join(f"---\n{yaml.safe_dump(d, sort_keys=False)}" for d in docs)
+
+
 def kwok_config(stages: str, envs: dict[str, str] | None = None) -> str:
     """kwok's config: its own default stages (printed by `kwok-stages`, see tools/kwok) and one
     ClusterExec rule: an exec into any pod on the node runs the command on kwok's host, which is
@@ -152,7 +195,40 @@ def kwok_config(stages: str, envs: dict[str, str] | None = None) -> str:
     local = {"envs": [{"name": k, "value": v} for k, v in (envs or {}).items()]} if envs else {}
     cluster_exec = {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterExec",
                     "metadata": {"name": "node-namespace"}, "spec": {"execs": [{"local": local}]}}
-    return f"{stages.rstrip()}\n---\n{yaml.safe_dump(cluster_exec, sort_keys=False)}"
+    extra = [cluster_exec, PREFLIGHT_COMPLETES]
+    return stages.rstrip() + "".join(f"\n---\n{yaml.safe_dump(d, sort_keys=False)}" for d in extra)
+
+
+# kwok completes only Job pods (its default stages); a real kubelet also finishes a plain pod
+# whose command exits. The preflight's pods run a no-op (`uname -m`, `fio --version`): on a node
+# whose kwok runs they complete as that no-op would, exit code 0. A node without its kwok (the
+# `kubelet-down` defect) leaves them Pending, as a node without a kubelet does.
+PREFLIGHT_COMPLETES = {
+    "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Stage",
+    "metadata": {"name": "lab-preflight-pod-completes"},
+    "spec": {
+        "resourceRef": {"apiGroup": "v1", "kind": "Pod"},
+        "selector": {"matchExpressions": [
+            {"key": f'.metadata.labels["{ROLE_LABEL}"]', "operator": "In", "values": ["preflight"]},
+            {"key": ".metadata.deletionTimestamp", "operator": "DoesNotExist"},
+            {"key": ".status.phase", "operator": "In", "values": ["Running"]},
+        ]},
+        "next": {"statusTemplate": "\n".join([
+            "{{ $now := Now }}",
+            "containerStatuses:",
+            "{{ range .spec.containers }}",
+            "- image: {{ .image | Quote }}",
+            "  name: {{ .name | Quote }}",
+            "  ready: false",
+            "  restartCount: 0",
+            "  state:",
+            "    terminated: {exitCode: 0, reason: Completed, startedAt: {{ $now | Quote }}, "
+            "finishedAt: {{ $now | Quote }}}",
+            "{{ end }}",
+            "phase: Succeeded",
+        ])},
+    },
+}
 
 
 def kwok_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:

@@ -71,6 +71,9 @@ def bootstrap(plan: LabPlan, crd_files: list[Path]) -> k8s.ApiClient:
     role, binding = kwok_reader_rbac()
     _create(rbac.create_cluster_role, role)
     _create(rbac.create_cluster_role_binding, binding)
+    if "webhook-blackholed" in plan.defects:
+        _create(k8s.AdmissionregistrationV1Api(api).create_validating_webhook_configuration,
+                kc.blackholed_webhook(plan))
     crds = load_crds(crd_files)
     for crd in crds:
         _create(extensions.create_custom_resource_definition, crd)

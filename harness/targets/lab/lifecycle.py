@@ -227,10 +227,13 @@ class Lab:
         """Wait until every member answers and agrees on one leader; returns its node."""
         deadline = time.monotonic() + timeout_s
         last = "no member answered"
+        # A seeded client firewall hides a member from us, not from its peers: the others tell.
+        firewalled = {d.partition(":")[2] for d in self.plan.defects
+                      if d.startswith("etcd-client-firewalled:")}
         while time.monotonic() < deadline:
             try:
                 statuses = {n.name: EtcdClient(n.address, self.plan.etcd_port).status(0.5)
-                            for n in self.plan.etcd_members}
+                            for n in self.plan.etcd_members if n.name not in firewalled}
             except TargetError as error:
                 last = str(error)
             else:
@@ -267,9 +270,13 @@ class Lab:
         pids = [p for n in plan.nodes for p in (self.node_pids(n.name) if n.name in present else
                                                  [self.service_pid(n.name, s) for s in plan.services(n.name)])
                 if p is not None]
-        procs.kill_now(pids)  # nothing to say goodbye to: the whole switch goes away next
+        stuck = procs.kill_now(pids)  # nothing to say goodbye to: the whole switch goes away next
+        procs.reap()
         net.teardown(plan)
         self._remove_state()
+        if stuck:
+            raise TargetError(f"lab down: {len(stuck)} process(es) would not go within 5 s of SIGKILL: "
+                              f"{procs.describe(stuck)}")
         return time.monotonic() - began
 
     def _remove_state(self) -> None:
@@ -297,6 +304,7 @@ class Lab:
             return False
 
     def status(self) -> LabStatus:
+        procs.reap()
         plan = self.plan
         present = net.namespaces()
         nodes = tuple(NodeStatus(name=n.name, namespace=n.name in present, link_up=net.link_is_up(n),

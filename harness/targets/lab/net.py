@@ -16,6 +16,7 @@ from harness.targets.lab.config import NODE_IFACE, LabNode, LabPlan
 
 NETNS_DIR = Path("/run/netns")
 PARTITION_TABLE = "harness_partition"
+CLIENT_FIREWALL_TABLE = "harness_etcd_firewall"
 
 
 def run(*argv: str, input_text: str | None = None, check: bool = True) -> str:
@@ -68,8 +69,47 @@ def node_up(plan: LabPlan, node: LabNode) -> bool:
     run(*ns, "link", "set", NODE_IFACE, "up")
     if f"wrong-mtu:{node.name}" in plan.defects:  # seeded defect: a NIC that disagrees with the switch
         run(*ns, "link", "set", NODE_IFACE, "mtu", "1400")
+    if f"etcd-client-firewalled:{node.name}" in plan.defects:
+        firewall_etcd_clients(plan, node)
+    if "webhook-blackholed" in plan.defects and node.controlplane:
+        blackhole_webhook(plan, node)
     shape(node, node.rate_kbit)
     return created
+
+
+def firewall_etcd_clients(plan: LabPlan, node: LabNode) -> None:
+    """Seeded defect: a host firewall drops etcd client connections to the node's own address
+    from the switch. Peers (their own port), the VIP and the node's local health checks still
+    get through, so the cluster looks whole from the VIP."""
+    rules = f"""table inet {CLIENT_FIREWALL_TABLE} {{
+    chain input {{
+        type filter hook input priority 0; policy accept;
+        iifname "{NODE_IFACE}" ip daddr {node.address} tcp dport {plan.etcd_port} drop
+    }}
+}}
+"""
+    _replace_table(node, CLIENT_FIREWALL_TABLE, rules)
+
+
+def _replace_table(node: LabNode, table: str, rules: str) -> None:
+    """Load an inet table into the node's namespace, replacing one of that name."""
+    run("ip", "netns", "exec", node.name, "nft", "delete", "table", "inet", table, check=False)
+    run("ip", "netns", "exec", node.name, "nft", "-f", "-", input_text=rules)
+
+
+def blackhole_webhook(plan: LabPlan, node: LabNode) -> None:
+    """`webhook-blackholed`: the node's API server never hears from the webhook's address (its
+    SYNs are dropped), so each call waits out the webhook's timeout."""
+    from harness.targets.lab.kube_config import WEBHOOK_TABLE, webhook_address
+
+    rules = f"""table inet {WEBHOOK_TABLE} {{
+    chain output {{
+        type filter hook output priority 0; policy accept;
+        ip daddr {webhook_address(plan)} drop
+    }}
+}}
+"""
+    _replace_table(node, WEBHOOK_TABLE, rules)
 
 
 def shape(node: LabNode, rate_kbit: int) -> None:

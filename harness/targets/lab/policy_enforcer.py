@@ -54,9 +54,11 @@ def _cilium_labels(pod: Pod, ns_labels: Mapping[str, str]) -> dict[str, str]:
 
 
 class Compiler:
-    def __init__(self, pods: Sequence[Pod], ns_labels: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(self, pods: Sequence[Pod], ns_labels: Mapping[str, Mapping[str, str]], *,
+                 always: bool = False) -> None:
         self.pods = list(pods)
         self.ns_labels = ns_labels
+        self.always = always  # Cilium's policy-enforcement-mode `always`: every pod isolated
         self.ingress = {p.address: Chain() for p in pods}
         self.egress = {p.address: Chain() for p in pods}
 
@@ -171,16 +173,17 @@ class Compiler:
         for hook, chain in chains:
             rules = ["iif lo accept", "ct state established,related accept",
                      *chain.deny, *chain.allow]
-            policy = "drop" if chain.isolated else "accept"
+            policy = "drop" if chain.isolated or self.always else "accept"
             body.append(f"    chain {hook} {{\n        type filter hook {hook} priority 0; policy {policy};\n"
                         + "".join(f"        {r}\n" for r in rules) + "    }")
         return f"table inet {TABLE} {{\n" + "\n".join(body) + "\n}\n"
 
 
 def enforce(plan: LabPlan, pods: Sequence[Pod], ns_labels: Mapping[str, Mapping[str, str]],
-            documents: Sequence[Mapping[str, Any]], *, egress: bool = True) -> None:
-    """Replace every pod's rules with those the documents call for (none: everything allowed)."""
-    compiler = Compiler(pods, ns_labels)
+            documents: Sequence[Mapping[str, Any]], *, egress: bool = True, always: bool = False) -> None:
+    """Replace every pod's rules with those the documents call for (none: everything allowed,
+    unless `always`: then nothing but what they allow)."""
+    compiler = Compiler(pods, ns_labels, always=always)
     for doc in documents:
         if doc.get("kind") == "NetworkPolicy":
             compiler.add_k8s(doc)

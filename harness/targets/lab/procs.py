@@ -29,26 +29,49 @@ def _stat(pid: int) -> tuple[str, int] | None:
 
 
 def alive(pid: int, starttime: int | None = None) -> bool:
-    if pid in _children and _children[pid].poll() is not None:
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:  # ours, and now reaped
         del _children[pid]
         return False
     stat = _stat(pid)
-    if stat is None or stat[0] in "ZX":
+    if stat is None:
+        return False
+    # Our own child is gone only once reaped: a killed multi-threaded (Go) daemon shows `Z` while
+    # its other threads still exit, and cannot be reaped until they have. Others' zombies are
+    # gone once those threads are.
+    if child is None and (stat[0] == "X" or (stat[0] == "Z" and not _threads_exiting(pid))):
         return False
     return starttime is None or stat[1] == starttime
 
 
-def start(argv: list[str], *, netns: str, log: Path, pid_file: Path) -> int:
-    """Run `argv` inside `netns` (ip netns exec execs in place, so the PID is the daemon's)."""
+def _threads_exiting(pid: int) -> bool:
+    """A zombie leader whose other threads are still exiting (a killed Go daemon's, briefly)."""
+    try:
+        return len(list(Path(f"/proc/{pid}/task").iterdir())) > 1
+    except OSError:
+        return False
+
+
+def start(argv: list[str], *, netns: str | None, log: Path, pid_file: Path) -> int:
+    """Run `argv` inside `netns` (ip netns exec execs in place, so the PID is the daemon's), or
+    on the workstation side (the root namespace) when `netns` is None."""
     log.parent.mkdir(parents=True, exist_ok=True)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        child = subprocess.Popen(["ip", "netns", "exec", netns, *argv], stdin=subprocess.DEVNULL,
+        prefix = ["ip", "netns", "exec", netns] if netns is not None else []
+        child = subprocess.Popen([*prefix, *argv], stdin=subprocess.DEVNULL,
                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     _children[child.pid] = child
     stat = _stat(child.pid)
     pid_file.write_text(f"{child.pid} {stat[1] if stat else 0}\n")
     return child.pid
+
+
+def reap() -> None:
+    """Wait for every child of ours that has exited, whoever stopped it (`lab down` run from
+    another process, a daemon that died): none stays a zombie of this process."""
+    for pid in list(_children):
+        alive(pid)
 
 
 def read_pid(pid_file: Path) -> int | None:
@@ -85,19 +108,45 @@ def wait_gone(pids: Iterable[int], timeout_s: float) -> list[int]:
     return remaining
 
 
-def kill_now(pids: Iterable[int]) -> None:
-    """Freeze, then kill: a frozen process cannot say goodbye (no VRRP priority-0 advert)."""
+def kill_now(pids: Iterable[int]) -> list[int]:
+    """Freeze, then kill: a frozen process cannot say goodbye (no VRRP priority-0 advert).
+    Returns the PIDs still there after 5 s (none, unless one hangs in the kernel)."""
     pids = list(pids)
     signal_all(pids, signal.SIGSTOP)
     signal_all(pids, signal.SIGKILL)
-    wait_gone(pids, 5.0)
+    return wait_gone(pids, 5.0)
 
 
-def stop(pids: Iterable[int], timeout_s: float = 3.0) -> None:
-    """SIGTERM, then SIGKILL whatever is left after `timeout_s`."""
+def stop(pids: Iterable[int], timeout_s: float = 3.0) -> list[int]:
+    """SIGTERM, then SIGKILL whatever is left after `timeout_s`; returns those that would not go."""
     pids = list(pids)
     signal_all(pids, signal.SIGTERM)
     left = wait_gone(pids, timeout_s)
     if left:
         signal_all(left, signal.SIGKILL)
-        wait_gone(left, 2.0)
+        left = wait_gone(left, 2.0)
+    return left
+
+
+def describe(pids: Iterable[int]) -> str:
+    """`1234 (ceph-osd), 1240 (etcd)`: for a sentence about processes that would not go."""
+    names = []
+    for pid in pids:
+        try:
+            names.append(f"{pid} ({Path(f'/proc/{pid}/comm').read_text().strip()})")
+        except OSError:
+            names.append(str(pid))
+    return ", ".join(names)
+
+
+def zombie_children() -> list[int]:
+    """Children of this process that exited and were never waited for (none, if all is well)."""
+    me, found = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == me:
+            found.append(int(stat.parent.name))
+    return found

@@ -20,8 +20,9 @@ from harness.targets.base import TargetError
 from harness.targets.lab.ceph import CephCluster, run
 from harness.targets.lab.ceph_config import RBD_POOL, CephPlan, cli
 from harness.targets.storage import BlockVolume, Bucket, FioRun, Storage, StorageClient
-from harness.workloads import s3bench
-from harness.workloads.ceph_status import CephStatus, parse_ok_to_stop, parse_pools
+from harness.workloads import cephbench, s3bench
+from harness.workloads.ceph_status import CephStatus, parse_ok_to_stop, parse_pools, parse_rados_bench
+from harness.workloads.cephbench import Twin
 from harness.workloads.fio import (
     FioJob,
     FioOutputError,
@@ -104,6 +105,32 @@ class LabStorage(Storage):
                 *rbd_argv(job, pool=volume.pool, image=volume.image, client_id=volume.client_id)]
         return LabFioRun(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                           text=True, env=_clean_env(CEPH_CONF=volume.ceph_conf)), job)
+
+    def block_write_twin(self, *, on: str | None, total_mib: int) -> Twin:
+        netns = self._netns(on)
+        image = f"harness-twin-{uuid.uuid4().hex[:8]}"
+        argv = cephbench.rbd_bench_write_argv(RBD_POOL, image, total_mib=total_mib)
+        run(cli(self.plan, "create", "--size", f"{total_mib}M", f"{RBD_POOL}/{image}", tool="rbd"))
+        try:
+            text = run(cli(self.plan, *argv[1:], tool=argv[0]), netns=netns, timeout_s=total_mib / 4 + 60)
+        finally:
+            run(cli(self.plan, "rm", "--no-progress", f"{RBD_POOL}/{image}", tool="rbd"), timeout_s=120)
+        return Twin(command=" ".join(argv), bandwidth_mib_s=cephbench.parse_rbd_bench(text).bandwidth_mib_s,
+                    where=netns)
+
+    def object_read_twin(self, *, seconds: int) -> Twin:
+        netns = self.plan.client.name  # where the S3 benchmark runs
+        name = f"harness-twin-{uuid.uuid4().hex[:8]}"
+        write = cephbench.rados_bench_argv(RBD_POOL, "write", seconds=seconds, run_name=name)
+        read = cephbench.rados_bench_argv(RBD_POOL, "seq", seconds=seconds, run_name=name)
+        try:
+            run(cli(self.plan, *write[1:], tool="rados"), netns=netns, timeout_s=seconds + 60)
+            text = run(cli(self.plan, *read[1:], tool="rados"), netns=netns, timeout_s=seconds + 60)
+        finally:
+            cleanup = cephbench.rados_cleanup_argv(RBD_POOL, run_name=name)
+            run(cli(self.plan, *cleanup[1:], tool="rados"), timeout_s=120)
+        return Twin(command=" ".join(read), bandwidth_mib_s=parse_rados_bench(text).bandwidth_mib_s,
+                    where=netns)
 
     def _keys(self) -> tuple[str, str]:
         try:

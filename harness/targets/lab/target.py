@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import platform
 import re
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +18,7 @@ from harness.targets.lab.config import LabPlan, make_plan
 from harness.targets.lab.etcd_api import EtcdClient, Status
 from harness.targets.lab.faults import LabFaults
 from harness.targets.lab.groundtruth import LabEventLog
-from harness.targets.lab.lifecycle import Lab
+from harness.targets.lab.lifecycle import Lab, Step
 
 if TYPE_CHECKING:
     from harness.targets.lab.network import LabNetwork
@@ -38,7 +40,7 @@ class LabControlPlane(ControlPlane):
 
         def ask(address: str) -> Status | str:
             try:
-                return EtcdClient(address, self.plan.etcd_port).status(timeout_s)
+                return EtcdClient(address, self.plan.etcd_port).status(timeout_s, with_members=True)
             except TargetError as error:
                 return str(error)
 
@@ -53,7 +55,8 @@ class LabControlPlane(ControlPlane):
             problem = ("no leader" if answer.leader_id == 0 else "; ".join(answer.errors)) or None
             members.append(Member(node.name, node.name, healthy=problem is None,
                                   is_leader=answer.member_id == answer.leader_id, error=problem,
-                                  term=answer.raft_term))
+                                  term=answer.raft_term, cluster_id=f"{answer.cluster_id:x}",
+                                  peers=answer.members))
         return members
 
     def vip_holder(self) -> str | None:
@@ -102,12 +105,25 @@ class LabTarget(Target):
         self._faults = LabFaults(self.plan, self.lab, self.events)
         self._started = False
 
+    def show_progress(self, write: Callable[[str], None]) -> None:
+        """Say each step of a lab `up` as it finishes, with its time (a pytest session's lines)."""
+
+        def show(step: Step) -> None:
+            if step.seconds is not None:
+                write(f"lab up: {step.name} {step.seconds:.2f} s{'  ' + step.detail if step.detail else ''}")
+
+        self.lab.progress = show
+
     def prepare(self) -> None:
         """Reuse a running lab built from this very plan; otherwise (re)build it."""
         status = self.lab.status()
-        if status.running and self.lab.built_from_this_plan():
+        same_plan = status.anything and self.lab.built_from_this_plan()
+        if status.running and same_plan:
             return
-        if status.anything and not self.lab.built_from_this_plan():
+        if same_plan:  # this lab, a node short (powered off by a run that died): converge, and it
+            self.lab.up()  # stays up after the session, as whoever brought it up left it
+            return
+        if status.anything:
             self.lab.down()  # built from another profile or other defects: start clean
         self._started = True  # before up(): an interrupted up is still ours to take down
         self.lab.up()
@@ -164,7 +180,8 @@ class LabTarget(Target):
         except KeyError as error:
             raise TargetError(str(error.args[0])) from None
         skewed = self.plan.defect_node("clock-skew") == node
-        return lab_host(node, clock_offset_s=CLOCK_SKEW_S if skewed else 0)
+        return lab_host(node, clock_offset_s=CLOCK_SKEW_S if skewed else 0,
+                        old_kernel=self.plan.defect_node("old-kernel") == node)
 
     def data_path(self, node: str) -> str:
         """The node's data disk: a directory of the lab's state (a full tmpfs under `disk-full`)."""
@@ -177,12 +194,18 @@ class LabTarget(Target):
             from harness.targets.lab.kube import binaries
 
             etcd = str(binaries() / "etcd")
-        for name, argv in (("etcd", [etcd, "--version"]), ("keepalived", ["keepalived", "--version"])):
+        tools = [("etcd", [etcd, "--version"]), ("keepalived", ["keepalived", "--version"]),
+                 ("nftables", ["nft", "--version"]), ("iperf3", ["iperf3", "--version"])]
+        if self.plan.storage:
+            tools += [("ceph", ["ceph", "--version"]), ("fio", ["fio", "--version"])]
+        for name, argv in tools:
             try:
                 out = subprocess.run(argv, capture_output=True, text=True, timeout=5, check=False)
             except (OSError, subprocess.TimeoutExpired):
                 continue
-            match = re.search(r"v?(\d+\.\d+\.\d+)", out.stdout + out.stderr)
+            # "etcd Version: 3.4.23", "fio-3.33", "iperf 3.12 (cJSON ...)", "nftables v1.0.6"
+            match = re.search(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?)", out.stdout + out.stderr)
             if match:
                 found[name] = match.group(1)
+        found["kernel"] = platform.release()  # every lab node runs on this machine's kernel
         return found

@@ -1,0 +1,234 @@
+"""Which checks each seeded lab defect must fail: the project's proof that every check can fail.
+
+A `Proof` says: run these suites or scenarios on a lab built with this defect, and exactly these
+check instances (pytest node ids) and scenario expectations (`<scenario file>::expect <metric>`)
+fail; everything else passes. The lab-tier tests run every proof and compare with the run file;
+`tests/unit/test_defect_map.py` compares the map with what pytest collects on each lab profile.
+`harness lab defects` prints it. `NOT_YET` lists, honestly, what no defect fails yet (issue 12).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LAB = "profiles/lab.yaml"
+KUBE_LAB = "profiles/lab-kubernetes.yaml"
+
+CP = "suites/controlplane/test_controlplane.py::"
+NET_LB = "suites/network/test_loadbalancer.py::"
+NET_POLICY = "suites/network/test_policies.py::test_policy_matrix"
+NET_PUT = "suites/network/test_throughput.py::"
+NODES = "suites/nodes/test_node_facts.py::"
+API = "suites/api/test_api_slis.py::"
+HEALTH = "suites/storage/test_health.py"
+BLOCK = "suites/storage/test_block.py::"
+OBJECT = "suites/storage/test_object.py::"
+
+POLICY_CASES = ("default-deny-ingress", "allow-by-namespace-label", "allow-by-pod-label",
+                "namespace-and-pod-expressions", "egress-deny-dns-allowed", "ipblock-except",
+                "named-port", "port-range", "cnp-endpoints-and-ports", "ccnp-from-namespace",
+                "cnp-egress-deny")
+"""suites/network/policy_cases.py, without `no-policies` (nothing to enforce there)."""
+CP_NODES = ("cp1", "cp2", "cp3")
+
+
+@dataclass(frozen=True)
+class Proof:
+    defect: str
+    runs: tuple[str, ...]
+    """What the defect test gives pytest: suite paths or scenario files."""
+    fails: frozenset[str]
+    profile: str = LAB
+    storage: bool = False
+    """The lab needs Ceph for it (slower: about 30 s more per lab)."""
+    may_fail: frozenset[str] = frozenset()
+    """Expectations the defect pushes near their limit, or checks that fail in some runs only
+    (on where the leader happened to be): not counted as covered (a check is covered only by a
+    defect that fails it every time)."""
+
+    @property
+    def names(self) -> set[str]:
+        """The failed checks as the run file names them (test name with parameters; a scenario's
+        name), without the expectations."""
+        return {f.split("::")[1] for f in self.fails if "::expect " not in f}
+
+    @property
+    def names_may(self) -> set[str]:
+        return {f.split("::")[1] for f in self.may_fail if "::expect " not in f}
+
+    @property
+    def expectations(self) -> set[str]:
+        """`<scenario name>: <metric>` of every expectation that must not be met."""
+        return _spelled(self.fails)
+
+    @property
+    def expectations_may(self) -> set[str]:
+        return _spelled(self.may_fail)
+
+
+def _spelled(ids: frozenset[str]) -> set[str]:
+    return {f"{f.split('::')[0].rsplit('/', 1)[-1].removesuffix('.yaml')}: {f.split('::expect ')[1]}"
+            for f in ids if "::expect " in f}
+
+
+def _scenario(defect: str, name: str, *metrics: str, may: tuple[str, ...] = (), profile: str = LAB,
+              storage: bool = False) -> Proof:
+    path = f"scenarios/{name}.yaml"
+    return Proof(defect, (path,), frozenset({f"{path}::{name}", *(f"{path}::expect {m}" for m in metrics)}),
+                 profile=profile, storage=storage,
+                 may_fail=frozenset(f"{path}::expect {m}" for m in may))
+
+
+def _ids(prefix: str, *names: str) -> frozenset[str]:
+    return frozenset(f"{prefix}{name}" for name in names)
+
+
+_VIP_GONE = ("test_vip_answers", "test_vip_held_by_a_controlplane_node", "test_api_roundtrip_latency")
+ALL_NODES = (*CP_NODES, "wk1")
+# Each node-facts check, on every node: the same defect seeded on each node in turn fails that
+# node's instance only. The link check on wk1 is slow-link's (its rate); on the others wrong-mtu's.
+_NODE_FACTS = {
+    **{f"wrong-mtu:{n}": f"test_link_speed_and_mtu_match_the_profile[{n}]" for n in CP_NODES},
+    "slow-link:wk1": "test_link_speed_and_mtu_match_the_profile[wk1]",
+    **{f"clock-skew:{n}": f"test_clock_is_synchronised[{n}]" for n in ALL_NODES},
+    **{f"disk-full:{n}": f"test_data_disk_has_room[{n}]" for n in ALL_NODES},
+}
+# The Kubernetes lab's node commands go through kwok's exec, which sets no personality.
+_OLD_KERNEL = {f"old-kernel:{n}": f"test_kernel_and_os_recorded[{n}]" for n in ALL_NODES}
+
+
+def _slow_pairs(node: str) -> list[str]:
+    """The goodput pairs a slow link on `node` fails: every pair it sends or receives in."""
+    pairs = [f"test_node_to_node_goodput[{a}->{b}]" for a in ALL_NODES for b in ALL_NODES
+             if a != b and node in (a, b)]
+    pods = ("cp1->cp2", "cp2->cp3", "cp3->wk1", "wk1->cp1")  # suites/network/test_throughput.py
+    return pairs + [f"test_pod_to_pod_goodput[{p}]" for p in pods if node in p.split("->")]
+
+PROOFS: tuple[Proof, ...] = (
+    # --- the plain lab: control plane -----------------------------------------------------
+    Proof("etcd-two-members", ("suites/controlplane",),
+          _ids(CP, "test_all_members_healthy", "test_member_reachable_directly[cp3]")),
+    Proof("etcd-split-brain", ("suites/controlplane",),
+          _ids(CP, "test_exactly_one_leader", "test_all_members_healthy")),
+    # The members answer each other and the VIP, not a client at the node's own address; when
+    # the firewalled node leads, no answering member is the leader.
+    *(Proof(f"etcd-client-firewalled:{n}", ("suites/controlplane",),
+            _ids(CP, f"test_member_reachable_directly[{n}]", "test_all_members_healthy"),
+            may_fail=_ids(CP, "test_exactly_one_leader")) for n in ("cp1", "cp2")),
+    Proof("vip-unassigned", ("suites/controlplane",), _ids(CP, *_VIP_GONE)),
+    Proof("vip-on-worker", ("suites/controlplane",), _ids(CP, *_VIP_GONE)),
+    Proof("congested-switch", ("suites/controlplane",), _ids(CP, "test_api_roundtrip_latency")),
+    # --- network ----------------------------------------------------------------------------
+    Proof("no-policy-enforcement", ("suites/network",), _ids(NET_POLICY, *(f"[{c}]" for c in POLICY_CASES))),
+    Proof("egress-ignored", ("suites/network",),
+          _ids(NET_POLICY, "[egress-deny-dns-allowed]", "[cnp-egress-deny]")),
+    # Every pod isolated: each case has pairs that only the default mode leaves open (measured).
+    Proof("policy-enforcement-always", ("suites/network",),
+          _ids(NET_POLICY, "[no-policies]", *(f"[{c}]" for c in POLICY_CASES))),
+    Proof("lb-single-backend", ("suites/network",), _ids(NET_LB, "test_every_backend_gets_traffic")),
+    Proof("announcer-split", ("suites/network/test_loadbalancer.py",),
+          _ids(NET_LB, "test_lb_announced_by_exactly_one_node")),
+    Proof("lb-ip-outside-pool", ("suites/network/test_loadbalancer.py",),
+          _ids(NET_LB, "test_lb_ip_from_pool")),
+    *(Proof(f"slow-link:{n}", ("suites/network",), _ids(NET_PUT, *_slow_pairs(n)))
+      for n in ("wk1", "cp1", "cp2")),
+    # --- node facts -------------------------------------------------------------------------
+    *(Proof(defect, ("suites/nodes",), _ids(NODES, check))
+      for defect, check in {**_NODE_FACTS, **_OLD_KERNEL}.items()),
+    # --- storage ----------------------------------------------------------------------------
+    Proof("mon-down:cp3", (HEALTH,), _ids(f"{HEALTH}::", "test_mons_in_quorum"), storage=True),
+    Proof("osd-down:cp2", (HEALTH,),
+          _ids(f"{HEALTH}::", "test_health_ok", "test_osds_up_and_in", "test_pgs_active_clean"),
+          storage=True),
+    Proof("pool-size-2", (HEALTH,), _ids(f"{HEALTH}::", "test_block_pools_replicated_as_profile"),
+          storage=True),
+    Proof("rgw-down", (HEALTH,), _ids(f"{HEALTH}::", "test_object_gateway_running"), storage=True),
+    # A link at a tenth slows fio and its twin alike: the twin's own floor fails the write.
+    Proof("slow-link:cp2", (f"{BLOCK}test_seq_write_4m", f"{BLOCK}test_seq_read_4m"),
+          _ids(BLOCK, "test_seq_write_4m", "test_seq_read_4m"), storage=True),
+    # The gateway's node: every GET crosses its uplink, `rados bench` from the client mostly not.
+    Proof("slow-link:wk1", (f"{OBJECT}test_object_get_throughput",),
+          _ids(OBJECT, "test_object_get_throughput"), storage=True),
+    # --- scenarios --------------------------------------------------------------------------
+    # Measured (lab, 2026-12-02): the API stays away until the node is back (8.1 s, 37.5 %).
+    _scenario("vip-stuck", "vip-holder-power-loss", "vip.changes", "api.longest_unavailable_s",
+              "api.time_to_recovery_s", "api.availability_pct"),
+    # A 5 s election timeout: 9.95 s without the API, 9 % available.
+    _scenario("etcd-slow-election", "etcd-leader-killed", "api.longest_unavailable_s",
+              "api.availability_pct"),
+    # The forced election costs 0.7-2 s of API: over the 1 s line in some runs (1.8 s, 87 %).
+    _scenario("etcd-no-prevote", "follower-partitioned", "term.changes",
+              may=("api.longest_unavailable_s", "api.availability_pct")),
+    # The IP goes down with its node and comes back with it (28 % available); how long the
+    # longest gap is against the failover line depends on when power returns.
+    _scenario("announcer-stuck", "lb-announcer-power-loss", "announcer.changes", "http.availability_pct",
+              may=("http.longest_unavailable_s", "http.time_to_recovery_s")),
+    # With a 120 s grace nobody marks the OSD down: I/O stalls through the outage (40.5 s, 0 MiB)
+    # and Ceph reports nothing degraded.
+    _scenario("osd-slow-markdown", "osd-node-power-loss", "io.longest_stall_s", "io.continued_mib",
+              "health.degraded_samples", storage=True),
+    # --- the Kubernetes lab (through the kubernetes target) ---------------------------------
+    Proof("apiserver-down:cp3", ("suites/controlplane",), _ids(CP, "test_member_reachable_directly[cp3]"),
+          profile=KUBE_LAB),
+    Proof("etcd-two-members", ("suites/controlplane",),
+          _ids(CP, "test_all_members_healthy", "test_member_reachable_directly[cp3]"), profile=KUBE_LAB),
+    *(Proof(defect, ("suites/nodes",), _ids(NODES, check), profile=KUBE_LAB)
+      for defect, check in _NODE_FACTS.items()),
+    # A dead policy webhook (failurePolicy Ignore, 1 s timeout) on ConfigMap writes: every create
+    # and delete waits it out, reads do not.
+    Proof("webhook-blackholed", ("suites/api", "suites/controlplane"),
+          _ids(API, "test_api_call_latency_under_load[create]", "test_api_call_latency_under_load[delete]")
+          | _ids(CP, "test_api_roundtrip_latency"), profile=KUBE_LAB),
+    *(Proof(f"kubelet-slow:{node}", ("suites/api",), _ids(API, f"test_pod_startup_latency[{node}]"),
+            profile=KUBE_LAB) for node in ALL_NODES),
+    _scenario("vip-stuck", "vip-holder-power-loss", "vip.changes", profile=KUBE_LAB,
+              may=("api.longest_unavailable_s", "api.time_to_recovery_s", "api.availability_pct")),
+)
+
+NOT_YET: dict[str, frozenset[str]] = {
+    # Check instances and expectations no defect fails yet, per profile: each one is work left in
+    # issue 12. The coverage test fails when one is covered but still listed, or a new one appears.
+    LAB: frozenset({
+        *_ids(NET_LB, "test_lb_answers_from_workstation"),
+        *_ids(BLOCK, "test_random_4k[rand-write-4k]", "test_random_4k[rand-read-4k]"),
+        *_ids(OBJECT, "test_object_put_throughput", "test_small_objects"),
+        *_ids("scenarios/etcd-leader-killed.yaml::expect ", "leader.changes"),
+        *_ids("scenarios/follower-partitioned.yaml::expect ", "api.longest_unavailable_s",
+              "api.availability_pct"),
+        *_ids("scenarios/lb-announcer-power-loss.yaml::expect ", "http.longest_unavailable_s",
+              "http.time_to_recovery_s"),
+        *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.ok_after_power_on_s"),
+    }),
+    KUBE_LAB: frozenset({
+        *_ids(CP, "test_exactly_one_leader", "test_vip_answers", "test_vip_held_by_a_controlplane_node",
+              "test_member_reachable_directly[cp1]", "test_member_reachable_directly[cp2]"),
+        *_ids(API, "test_api_call_latency_under_load[get]", "test_api_call_latency_under_load[list]"),
+        *_ids(NODES, *(f"test_kernel_and_os_recorded[{n}]" for n in ALL_NODES)),
+        *_ids("scenarios/etcd-leader-killed.yaml::", "etcd-leader-killed"),
+        *_ids("scenarios/etcd-leader-killed.yaml::expect ", "api.longest_unavailable_s",
+              "api.availability_pct", "leader.changes"),
+        *_ids("scenarios/follower-partitioned.yaml::", "follower-partitioned"),
+        *_ids("scenarios/follower-partitioned.yaml::expect ", "api.longest_unavailable_s",
+              "api.availability_pct", "term.changes"),
+        *_ids("scenarios/vip-holder-power-loss.yaml::expect ", "api.longest_unavailable_s",
+              "api.time_to_recovery_s", "api.availability_pct"),
+    }),
+}
+"""What no defect fails yet; shrinks as issue 12 lands."""
+
+
+SCOPE: dict[str, tuple[str, ...]] = {
+    LAB: ("suites", "scenarios"),
+    # Pods under kwok do not run: the Kubernetes lab is for the control plane and node facts.
+    KUBE_LAB: ("suites/controlplane", "suites/nodes", "suites/api", "scenarios/vip-holder-power-loss.yaml",
+               "scenarios/etcd-leader-killed.yaml", "scenarios/follower-partitioned.yaml"),
+}
+"""What each lab profile is meant to run: the checks the map must cover there."""
+
+
+def proofs(profile: str = LAB) -> list[Proof]:
+    return [p for p in PROOFS if p.profile == profile]
+
+
+def covered(profile: str = LAB) -> set[str]:
+    return {check for proof in proofs(profile) for check in proof.fails}

@@ -1,0 +1,90 @@
+"""What the API SLI checks drive on a cluster: independent clients doing ConfigMap verbs in the
+run namespace, and pods whose time from create to Ready is measured per node.
+
+Each load client is its own `ApiClient` (its own connection pool, as N kube-burner workers are),
+with the run's credentials, talking to the VIP. No call retries (see `harness.workloads.apiload`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness.targets.base import TargetError
+from harness.targets.kubernetes import manifests
+from harness.targets.kubernetes.api import KubeAPI
+from harness.targets.kubernetes.errors import APIError
+from harness.targets.kubernetes.request import Obj
+from harness.targets.kubernetes.workloads import pod_is_ready
+
+LOAD_ROLE = "api-load"
+STARTUP_ROLE = "startup"
+CALL_TIMEOUT_S = 10.0
+POLL_S = 0.05
+"""Pod status is read every 50 ms: a startup latency is known to within that."""
+
+
+@dataclass
+class ConfigMapVerbs:
+    """One load client: create, get, list (its role's ConfigMaps) and delete, one attempt each."""
+
+    api: KubeAPI
+    namespace: str
+    run_id: str
+
+    def create(self, name: str) -> None:
+        body = manifests.configmap(name, run_id=self.run_id, data={"value": name}, role=LOAD_ROLE)
+        self.api.create_configmap(self.namespace, body, timeout_s=CALL_TIMEOUT_S, attempts=1)
+
+    def get(self, name: str) -> None:
+        read = self.api.read_configmap(self.namespace, name, timeout_s=CALL_TIMEOUT_S, attempts=1)
+        if (read.get("data") or {}).get("value") != name:
+            raise TargetError(f"configmap {name} read back {read.get('data')!r}")
+
+    def list(self) -> None:
+        self.api.list_configmaps(self.namespace, label_selector=f"{manifests.ROLE_LABEL}={LOAD_ROLE}",
+                                 timeout_s=CALL_TIMEOUT_S, attempts=1)
+
+    def delete(self, name: str) -> None:
+        self.api.delete_configmap(self.namespace, name, timeout_s=CALL_TIMEOUT_S, attempts=1)
+
+
+@dataclass
+class ApiSlis:
+    new_client: Callable[[], KubeAPI]
+    """A fresh adapter (own connection pool) to the VIP, with the run's credentials."""
+    api: KubeAPI
+    namespace: str
+    run_id: str
+    image: str
+
+    def clients(self, count: int) -> list[ConfigMapVerbs]:
+        return [ConfigMapVerbs(self.new_client(), self.namespace, self.run_id) for _ in range(count)]
+
+    def pod_startup_s(self, node: str, count: int, timeout_s: float) -> list[float]:
+        """Create -> Ready of `count` pods on `node`, one after another, after one warm-up pod
+        that is not counted (it pulls the image: Kubernetes' SLO excludes image pulls)."""
+        found: list[float] = []
+        for index in range(count + 1):
+            name = manifests.object_name(STARTUP_ROLE, node, str(index))
+            body = manifests.pod(name, run_id=self.run_id, image=self.image, command=["sleep", "600"],
+                                 node=node, role=STARTUP_ROLE)
+            began = time.monotonic()
+            self.api.create_pod(self.namespace, body)
+            try:
+                while not pod_is_ready(self._read(name)):
+                    if time.monotonic() - began > timeout_s:
+                        raise TargetError(f"pod {name} on {node} not Ready within {timeout_s:g} s")
+                    time.sleep(POLL_S)
+                if index > 0:
+                    found.append(time.monotonic() - began)
+            finally:
+                self.api.delete_pod(self.namespace, name)
+        return found
+
+    def _read(self, name: str) -> Obj:
+        try:
+            return self.api.read_pod(self.namespace, name)
+        except APIError as error:
+            raise TargetError(f"reading pod {name}: {error}") from None

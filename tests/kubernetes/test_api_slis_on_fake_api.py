@@ -1,0 +1,53 @@
+"""The API SLI drivers' calls against the fake API (the figures themselves are proven on the
+Kubernetes lab, tests/kubelab/test_kube_api_slis.py): each load client has a connection pool of
+its own, nothing is left behind, and a pod that never turns Ready is one sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.targets.base import TargetError
+from harness.targets.kubernetes import KubernetesTarget
+from harness.workloads.apiload import run_load
+from tests.kubernetes.fakecluster import FakeCluster
+
+NS = "harness-20250101t000000z-abc123"
+
+
+def test_load_clients_cycle_their_own_configmaps_and_leave_none(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    k8s_target.prepare()
+    clients = k8s_target.api_slis().clients(3)
+    assert len({id(c.api.api_client) for c in clients}) == 3  # one pool each, as N workers
+    result = run_load(clients, prefix="load", duration_s=10.0, max_cycles=2)
+    assert result.errors == 0 and [v.calls for v in result.verbs] == [6, 6, 6, 6]
+    writes = [w for w in cluster.api.writes() if "configmaps" in w]
+    assert len([w for w in writes if w.startswith("POST")]) == 6
+    assert len([w for w in writes if w.startswith("DELETE")]) == 6
+    assert cluster.api.names("v1", "configmaps", NS) == []
+    lists = [str(c) for c in cluster.api.calls if c.method == "GET" and c.path.endswith("/configmaps")]
+    assert len(lists) == 6 and all("harness%2Frole%3Dapi-load" in c for c in lists)
+
+
+def test_pod_startup_is_timed_after_a_warm_up_pod_and_each_pod_goes(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    k8s_target.prepare()
+    latencies = k8s_target.api_slis().pod_startup_s("kcp2", 2, timeout_s=5.0)
+    assert len(latencies) == 2 and all(0 < s < 5.0 for s in latencies)
+    pods = [w for w in cluster.api.writes() if "/pods" in w]
+    assert [w.split()[0] for w in pods] == ["POST", "DELETE"] * 3
+    assert cluster.api.names("v1", "pods", NS) == []
+
+
+def test_a_pod_that_never_turns_ready_is_one_sentence(
+    k8s_target: KubernetesTarget, cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tests.kubernetes.fakeapi as fakeapi
+
+    k8s_target.prepare()
+    monkeypatch.setattr(fakeapi, "RUNNING_ROLES", frozenset())  # it completes: never Ready
+    with pytest.raises(TargetError, match=r"pod startup-kcp1-0 on kcp1 not Ready within 0.3 s"):
+        k8s_target.api_slis().pod_startup_s("kcp1", 1, timeout_s=0.3)
+    assert cluster.api.names("v1", "pods", NS) == []
