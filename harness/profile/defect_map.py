@@ -164,9 +164,10 @@ PROOFS: tuple[Proof, ...] = (
     _scenario("announcer-stuck", "lb-announcer-power-loss", "announcer.changes", "http.availability_pct",
               may=("http.longest_unavailable_s", "http.time_to_recovery_s")),
     # With a 120 s grace nobody marks the OSD down: I/O stalls through the outage (40.5 s, 0 MiB)
-    # and Ceph reports nothing degraded.
+    # and Ceph mostly reports nothing degraded; once in CI a sample caught the restarted OSD's
+    # PGs re-peering after power-on, so the degraded count may pass.
     _scenario("osd-slow-markdown", "osd-node-power-loss", "io.longest_stall_s", "io.continued_mib",
-              "health.degraded_samples", storage=True),
+              may=("health.degraded_samples",), storage=True),
     # --- the Kubernetes lab (through the kubernetes target) ---------------------------------
     Proof("apiserver-down:cp3", ("suites/controlplane",), _ids(CP, "test_member_reachable_directly[cp3]"),
           profile=KUBE_LAB),
@@ -197,7 +198,8 @@ NOT_YET: dict[str, frozenset[str]] = {
               "api.availability_pct"),
         *_ids("scenarios/lb-announcer-power-loss.yaml::expect ", "http.longest_unavailable_s",
               "http.time_to_recovery_s"),
-        *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.ok_after_power_on_s"),
+        *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.degraded_samples",
+              "health.ok_after_power_on_s"),
     }),
     KUBE_LAB: frozenset({
         *_ids(CP, "test_exactly_one_leader", "test_vip_answers", "test_vip_held_by_a_controlplane_node",
