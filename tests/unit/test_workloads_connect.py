@@ -58,6 +58,33 @@ def test_silent_udp_port_is_denied_after_the_timeout(servers: tuple[int, int, in
     assert result.seconds >= 0.3
 
 
+def test_a_lost_udp_datagram_is_resent_not_read_as_a_drop() -> None:
+    """The server ignores the first datagram, as a busy machine may lose one: still open."""
+    lossy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    lossy.bind(("127.0.0.1", 0))
+    lossy.settimeout(3)
+    seen: list[bytes] = []
+
+    def echo_the_second() -> None:
+        try:
+            seen.append(lossy.recvfrom(512)[0])
+            data, peer = lossy.recvfrom(512)
+            seen.append(data)
+            lossy.sendto(data, peer)
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=echo_the_second, daemon=True)
+    thread.start()
+    try:
+        [result] = probe_many([ProbeSpec("127.0.0.1", lossy.getsockname()[1], "UDP")], timeout_s=1.5)
+    finally:
+        thread.join(5)
+        lossy.close()
+    assert result.outcome == "open" and len(seen) == 2
+    assert 0.4 < result.seconds < 1.5
+
+
 def test_probe_count_is_bounded() -> None:
     with pytest.raises(ValueError, match="bound"):
         probe_many([ProbeSpec("127.0.0.1", 1)] * 5000)
