@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.chaos.expressions import parse_expectation, profile_value
 from harness.chaos.guards import takes_member_down
 from harness.chaos.model import Action, Aim, FaultStep, ObserveProbe, Scenario
+from harness.chaos.slo_windows import fit_windows
 from harness.profile import Profile
 
 DescribeFault = Callable[[str, str, "str | None", "float | None"], str]
@@ -79,6 +80,10 @@ def _limit(text: str, profile: Profile) -> str:
 def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_path: Path,
                   describe_fault: DescribeFault) -> ScenarioPlan:
     out = _Lines()
+    fitted = fit_windows(scenario, profile)
+    scenario = fitted.scenario  # the windows the run will use, stretched to the profile's bounds
+    for stretch in fitted.stretches:
+        out.add(stretch.sentence())
     out.add(f"guard: one scenario at a time (lock {lock_path})")
     for check in scenario.steady_state:
         out.add(f"guard: steady state before — {check.probe} (tolerance {check.tolerance})")

@@ -25,6 +25,7 @@ from harness.chaos.model import Scenario
 from harness.chaos.owed import RollbackLedger
 from harness.chaos.result import ObservationResult, RunStatus, ScenarioResult
 from harness.chaos.signals import shielded, sigterm_interrupts
+from harness.chaos.slo_windows import fit_windows
 from harness.chaos.steps import Method, Observer, rollback
 from harness.profile import Profile
 from harness.targets.base import Target
@@ -51,7 +52,7 @@ def run_scenario(scenario: Scenario, *, context: RunContext) -> ScenarioResult:
     problems = profile_problems(scenario, context.profile)
     if problems:
         raise ScenarioError(context.source, problems)
-    return _Run(scenario, context).execute()
+    return _Run(fit_windows(scenario, context.profile).scenario, context).execute()
 
 
 class _Run:

@@ -22,6 +22,7 @@ from harness.chaos import (
 from harness.chaos.errors import ScenarioError
 from harness.chaos.owed import RollbackLedger, pay_owed
 from harness.chaos.run_file import scenario_run_file
+from harness.chaos.slo_windows import fit_windows
 from harness.cli.recover_cmd import recover
 from harness.profile import load_profile
 from harness.results.store import run_file_path
@@ -68,6 +69,8 @@ def run(
     if not yes and not typer.confirm(f"Run {scenario.title!r} against {loaded.name}? It disrupts the "
                                      "cluster on purpose"):
         raise typer.Exit(1)
+    for stretch in fit_windows(scenario, loaded).stretches:  # the runner applies them
+        console.print(stretch.sentence(), highlight=False)
     target = make_target(loaded.target, loaded)
     ledger = RollbackLedger.in_results(results_dir)
     context = RunContext(target=target, profile=loaded, source=str(path),

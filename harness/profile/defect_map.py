@@ -159,10 +159,10 @@ PROOFS: tuple[Proof, ...] = (
     # The forced election costs 0.7-2 s of API: over the 1 s line in some runs (1.8 s, 87 %).
     _scenario("etcd-no-prevote", "follower-partitioned", "term.changes",
               may=("api.longest_unavailable_s", "api.availability_pct")),
-    # The IP goes down with its node and comes back with it (28 % available); how long the
-    # longest gap is against the failover line depends on when power returns.
+    # The IP goes down with its node and comes back with it (28 % available): the gap lasts the
+    # whole 10 s power-off, past the lab's 6 s failover bound (2.5 s measured healthy).
     _scenario("announcer-stuck", "lb-announcer-power-loss", "announcer.changes", "http.availability_pct",
-              may=("http.longest_unavailable_s", "http.time_to_recovery_s")),
+              "http.longest_unavailable_s", "http.time_to_recovery_s"),
     # With a 120 s grace nobody marks the OSD down: I/O stalls through the outage (40.5 s, 0 MiB)
     # and Ceph mostly reports nothing degraded; once in CI a sample caught the restarted OSD's
     # PGs re-peering after power-on, so the degraded count may pass.
@@ -196,8 +196,6 @@ NOT_YET: dict[str, frozenset[str]] = {
         *_ids("scenarios/etcd-leader-killed.yaml::expect ", "leader.changes"),
         *_ids("scenarios/follower-partitioned.yaml::expect ", "api.longest_unavailable_s",
               "api.availability_pct"),
-        *_ids("scenarios/lb-announcer-power-loss.yaml::expect ", "http.longest_unavailable_s",
-              "http.time_to_recovery_s"),
         *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.degraded_samples",
               "health.ok_after_power_on_s"),
     }),
