@@ -83,4 +83,5 @@ def test_enforcement_mode_always_isolates_pods_no_policy_selects() -> None:
     assert "policy drop;" not in default.table(pod, egress=True)
     table = always.table(pod, egress=True)
     assert table.count("policy drop;") == 2  # ingress and egress
-    assert "ct state established,related accept" in table
+    assert "ct direction reply accept" in table and "ct state related accept" in table
+    assert "established" not in table  # a flow's original direction is judged on every packet

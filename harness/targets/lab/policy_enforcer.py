@@ -171,7 +171,10 @@ class Compiler:
             chains.append(("output", self.egress[pod.address]))
         body = []
         for hook, chain in chains:
-            rules = ["iif lo accept", "ct state established,related accept",
+            # Only replies pass unjudged: a packet in a flow's original direction meets the
+            # rules each time, so a conntrack entry left by an earlier policy (a UDP probe whose
+            # ephemeral port repeats one from a case that allowed it) cannot let it through.
+            rules = ["iif lo accept", "ct direction reply accept", "ct state related accept",
                      *chain.deny, *chain.allow]
             policy = "drop" if chain.isolated or self.always else "accept"
             body.append(f"    chain {hook} {{\n        type filter hook {hook} priority 0; policy {policy};\n"
