@@ -69,9 +69,7 @@ def cross_field_problems(scenario: Scenario) -> list[Problem]:
         problem = _metric_problem(parse_expectation(text).metric, scenario)
         if problem:
             problems.append((f"expectations[{index}]", problem))
-    # Observations start together and the method starts after the longest lead-in.
-    lead_s = max((o.lead_s for o in scenario.observe.values()), default=0.0)
-    needed = lead_s + sum(step.wait_s for step in scenario.method)
+    needed = scenario.lead_s + scenario.method_s
     for name, observation in scenario.observe.items():
         if observation.duration_s < needed:
             problems.append((f"observe.{name}.duration_s",

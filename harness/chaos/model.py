@@ -208,3 +208,13 @@ class Scenario(Strict):
     steady_state_wait_s: float = Field(default=0.0, ge=0, le=300)
     """How long the steady state may take to hold before the run is refused: a cluster still
     healing from an earlier scenario (Ceph after a node's power cycle) gets this long."""
+
+    @property
+    def lead_s(self) -> float:
+        """Observations start together; the method starts after the longest lead-in."""
+        return max((o.lead_s for o in self.observe.values()), default=0.0)
+
+    @property
+    def method_s(self) -> float:
+        """How long the method takes: its faults' durations and pauses."""
+        return sum(step.wait_s for step in self.method)

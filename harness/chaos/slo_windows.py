@@ -67,12 +67,11 @@ def _upper_bound(expectation: Expectation, profile: Profile) -> float | None:
     return expectation.number
 
 
-def _bounds(scenario: Scenario, profile: Profile, kinds: tuple[str, ...]
-            ) -> dict[str, tuple[float, str]]:
+def _bounds(scenario: Scenario, expectations: list[Expectation], profile: Profile,
+            kinds: tuple[str, ...]) -> dict[str, tuple[float, str]]:
     """Per observation (events count for all): the largest bound of `kinds`, with its metric."""
     found: dict[str, tuple[float, str]] = {}
-    for text in scenario.expectations:
-        expectation = parse_expectation(text)
+    for expectation in expectations:
         bound = _upper_bound(expectation, profile)
         if bound is None or not expectation.metric.endswith(kinds):
             continue
@@ -84,14 +83,14 @@ def _bounds(scenario: Scenario, profile: Profile, kinds: tuple[str, ...]
 
 
 def fit_windows(scenario: Scenario, profile: Profile) -> FittedScenario:
-    lead_s = max((o.lead_s for o in scenario.observe.values()), default=0.0)
-    method_s = sum(step.wait_s for step in scenario.method)
+    expectations = [parse_expectation(text) for text in scenario.expectations]
+    lead_s = scenario.lead_s
     needed: dict[str, list[tuple[float, str, float]]] = defaultdict(list)
-    for name, (bound, metric) in _bounds(scenario, profile, FROM_FAULT).items():
+    for name, (bound, metric) in _bounds(scenario, expectations, profile, FROM_FAULT).items():
         needed[name].append((lead_s + bound + margin_s(bound), metric, bound))
-    undo = _bounds(scenario, profile, FROM_UNDO)
+    undo = _bounds(scenario, expectations, profile, FROM_UNDO)
     for name, (bound, metric) in undo.items():
-        needed[name].append((lead_s + method_s + bound + margin_s(bound), metric, bound))
+        needed[name].append((lead_s + scenario.method_s + bound + margin_s(bound), metric, bound))
     stretches: list[Stretch] = []
     observe = dict(scenario.observe)
     for name, wants in needed.items():
