@@ -123,7 +123,10 @@ class Expectations(Strict):
     l2_failover_max_s: float = Field(default=20.0, gt=0)
     """Longest outage of a LoadBalancer IP when its announcing node loses power."""
     min_link_fraction: float = Field(default=0.95, gt=0, le=1)
-    """Fraction of the link goodput a throughput benchmark must reach."""
+    """Fraction of min(link goodput, twin path now) a throughput benchmark must reach."""
+    min_link_twin_fraction: float = Field(default=0.5, gt=0, le=1)
+    """Share of the link goodput the target's twin path (`Network.link_twin`, the lab's) must
+    reach: below it the machine, not the cluster, is what the run measured, and the check says so."""
     min_storage_read_fraction: float = Field(default=0.9, gt=0, le=1)
     min_storage_write_fraction: float = Field(default=0.8, gt=0, le=1)
     min_object_get_fraction: float = Field(default=0.8, gt=0, le=1)

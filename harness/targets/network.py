@@ -129,6 +129,13 @@ class Network(ABC):
         """One TCP iperf3 test between two nodes or pods (data flows client -> server, or
         server -> client with `reverse`)."""
 
+    def link_twin(self, *, seconds: float = 3.0) -> Iperf3Result | None:
+        """iperf3 across a path shaped like a healthy node link that no node, pod or defect
+        shares: what the target can carry now, the twin a pair's goodput is judged against
+        beside the link roofline. None where the links are real hardware (a cluster), whose
+        ceiling is the roofline itself."""
+        return None
+
     def standing_loadbalancer(self) -> LoadBalancer:
         """A LoadBalancer kept for the rest of the session (chaos scenarios aim at it); made on
         first use, removed when the target is released."""

@@ -1,15 +1,19 @@
 """TCP goodput over the switch: every ordered node pair, and pod to pod across nodes.
 
-Recorded against the link's goodput ceiling (941 Mbit/s on 1GbE); the acceptance line is the
-profile's `min_link_fraction` of it. Short runs (3 s) keep the suite fast: a healthy shaped link
-reaches its ceiling within the first second. A run below the line is repeated once and the
-better run counts: interference (a busy machine) only ever lowers a goodput figure, so the best
-run is the link's, while a slow link stays slow in both.
+Recorded against the link's goodput ceiling (941 Mbit/s on 1GbE). Short runs (3 s) keep the
+suite fast: a healthy shaped link reaches its ceiling within the first second. A run that reaches
+the profile's `min_link_fraction` of the ceiling passes at once. A shorter one is judged the way
+the storage figures are: the target's twin path (`Network.link_twin`, iperf3 across a healthy
+link's shape that no node shares) runs next, then the pair once more, and the better pair run
+must reach the fraction of min(ceiling, twin). On the lab every link is emulated by this
+machine's cores, so a busy machine slows the twin alike; a slow link is the pair's alone. The
+twin itself must reach `min_link_twin_fraction` of the ceiling, or the run measured the machine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
@@ -24,42 +28,67 @@ SECONDS = 3.0
 pytestmark = pytest.mark.benchmark
 
 
-def _best_of_two(run: Callable[[], Iperf3Result], profile: Profile) -> tuple[Iperf3Result, str]:
-    """The run, or the better of two when the first is short; with a note for the message."""
+@dataclass(frozen=True)
+class Judged:
+    """The pair's counted run, the bound it is judged against and how that bound came about."""
+
+    result: Iperf3Result
+    bound_mbit: float
+    note: str
+    twin: Iperf3Result | None = None
+
+
+def _measure_pair(run: Callable[[], Iperf3Result], *, target: Target, profile: Profile) -> Judged:
+    ceiling = profile.switch.goodput_mbit
     first = run()
-    if first.goodput_mbit >= profile.expectations.min_link_fraction * profile.switch.goodput_mbit:
-        return first, ""
+    if first.goodput_mbit >= profile.expectations.min_link_fraction * ceiling:
+        return Judged(first, ceiling, "")
+    twin = target.network.link_twin(seconds=SECONDS)
     second = run()
     best = max(first, second, key=lambda r: r.goodput_mbit)
-    return best, f"; best of 2 runs: {first.goodput_mbit:.0f} and {second.goodput_mbit:.0f} Mbit/s"
+    runs = f"best of 2 runs: {first.goodput_mbit:.0f} and {second.goodput_mbit:.0f} Mbit/s"
+    if twin is None:
+        return Judged(best, ceiling, f"{runs}; no twin path on this target")
+    bound = min(ceiling, twin.goodput_mbit)
+    return Judged(best, bound, f"{runs}; twin path {twin.goodput_mbit:.0f} Mbit/s", twin)
 
 
-def _record_and_check(result: Iperf3Result, *, kind: str, profile: Profile, measure: Measure,
-                      note: str = "") -> None:
+def _record_and_check(judged: Judged, *, kind: str, profile: Profile, measure: Measure) -> None:
     __tracebackhide__ = True
-    ceiling = profile.switch.goodput_mbit
+    result, ceiling = judged.result, profile.switch.goodput_mbit
+    fraction = profile.expectations.min_link_fraction
     tags = {"sender": result.sender, "receiver": result.receiver}
     measure(f"network.{kind}.goodput", result.goodput_mbit, "Mbit/s", higher_is_better=True,
             ceiling=ceiling, **tags)
     measure(f"network.{kind}.retransmits", result.retransmits, "count", higher_is_better=False, **tags)
-    floor = profile.expectations.min_link_fraction * ceiling
+    if judged.twin is not None:
+        measure(f"network.{kind}.twin_goodput", judged.twin.goodput_mbit, "Mbit/s", higher_is_better=True,
+                ceiling=ceiling, **tags)
+    floor = fraction * judged.bound_mbit
+    bound = f"{ceiling:g}" if judged.bound_mbit >= ceiling else f"the twin path's {judged.bound_mbit:.0f}"
+    note = f"; {judged.note}" if judged.note else ""
     assert result.goodput_mbit >= floor, (
         f"{result.sender} -> {result.receiver}: {result.goodput_mbit:.0f} Mbit/s is below "
-        f"{profile.expectations.min_link_fraction:g} x {ceiling:g} = {floor:.0f} Mbit/s "
-        f"({result.retransmits} retransmits{note})")
+        f"{fraction:g} x {bound} = {floor:.0f} Mbit/s ({result.retransmits} retransmits{note})")
+    if judged.twin is not None:
+        twin_floor = profile.expectations.min_link_twin_fraction * ceiling
+        assert judged.twin.goodput_mbit >= twin_floor, (
+            f"{result.sender} -> {result.receiver}: the twin path itself carries only "
+            f"{judged.twin.goodput_mbit:.0f} Mbit/s, below {profile.expectations.min_link_twin_fraction:g} "
+            f"x {ceiling:g} = {twin_floor:.0f}: the machine, not the link, was measured")
 
 
 def test_node_to_node_goodput(target: Target, profile: Profile, measure: Measure,
                               node_pair: tuple[str, str]) -> None:
     client, server = node_pair
-    result, note = _best_of_two(lambda: target.network.iperf3(client=client, server=server, seconds=SECONDS),
-                                profile)
-    _record_and_check(result, kind="node_to_node", profile=profile, measure=measure, note=note)
+    judged = _measure_pair(lambda: target.network.iperf3(client=client, server=server, seconds=SECONDS),
+                           target=target, profile=profile)
+    _record_and_check(judged, kind="node_to_node", profile=profile, measure=measure)
 
 
 def test_pod_to_pod_goodput(target: Target, profile: Profile, measure: Measure,
                             pod_per_node: dict[str, Pod], pod_node_pair: tuple[str, str]) -> None:
     client, server = (pod_per_node[node] for node in pod_node_pair)
-    result, note = _best_of_two(lambda: target.network.iperf3(client=client, server=server, seconds=SECONDS),
-                                profile)
-    _record_and_check(result, kind="pod_to_pod", profile=profile, measure=measure, note=note)
+    judged = _measure_pair(lambda: target.network.iperf3(client=client, server=server, seconds=SECONDS),
+                           target=target, profile=profile)
+    _record_and_check(judged, kind="pod_to_pod", profile=profile, measure=measure)

@@ -14,11 +14,12 @@ from typing import Any
 
 from harness.profile import Profile
 from harness.targets.base import EventLog, TargetError
-from harness.targets.lab import lb, net, pods, policy_enforcer, procs
+from harness.targets.lab import lb, net, pods, policy_enforcer, procs, twin_path
 from harness.targets.lab.config import LabPlan
 from harness.targets.network import Endpoint, LoadBalancer, Network, Pod, PodSpec
 from harness.workloads import iperf3
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
+from harness.workloads.iperf3 import Iperf3Result
 
 LB_READY_S = 15.0
 SETTLE_S = 1.5
@@ -181,8 +182,17 @@ class LabNetwork(Network):
             return next(self._iperf3_port)
 
     def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
-               reverse: bool = False) -> iperf3.Iperf3Result:
-        src, dst = self._place(client), self._place(server)
+               reverse: bool = False) -> Iperf3Result:
+        return self._iperf3(self._place(client), self._place(server), seconds=seconds, reverse=reverse)
+
+    def link_twin(self, *, seconds: float = 3.0) -> Iperf3Result:
+        """iperf3 across the twin path (`twin_path`): what this machine emulates a link at now."""
+        ends = twin_path.ensure(self.plan, self.profile.switch.link_mbit)
+        (a, b) = ends
+        return self._iperf3(_Place(a.name, a.address, "twin-a"), _Place(b.name, b.address, "twin-b"),
+                            seconds=seconds, reverse=False)
+
+    def _iperf3(self, src: _Place, dst: _Place, *, seconds: float, reverse: bool) -> Iperf3Result:
         port = self._next_port()
         server_proc = subprocess.Popen(
             ["ip", "netns", "exec", dst.netns, *iperf3.server_argv(bind=dst.address, port=port)],
