@@ -47,7 +47,8 @@ def judge(profile: Any, *figures: float, twin: float | None) -> list[tuple[str, 
 
     def measure(metric: str, value: float, *args: Any, **kwargs: Any) -> None:
         recorded.append((metric, value))
-    judged = _measure_pair(pair(*figures), target=target_with_twin(twin), profile=profile)
+    judged = _measure_pair(run(figures[0]), pair(*figures[1:]), target=target_with_twin(twin),
+                           profile=profile)
     _record_and_check(judged, kind="node_to_node", profile=profile, measure=measure)  # type: ignore[arg-type]
     return recorded
 
@@ -63,7 +64,7 @@ def test_twin_path_sits_beside_the_nodes_at_the_healthy_rate() -> None:
 
 def test_a_pair_at_the_roofline_needs_no_twin() -> None:
     target = target_with_twin(930)
-    judged = _measure_pair(pair(936), target=target, profile=LAB)
+    judged = _measure_pair(run(936), pair(), target=target, profile=LAB)
     assert judged.twin is None and judged.bound_mbit == LAB.switch.goodput_mbit and target.twins == []
 
 
@@ -86,6 +87,12 @@ def test_the_twin_never_raises_the_bound_above_the_roofline() -> None:
 def test_a_machine_too_busy_to_emulate_a_link_says_so() -> None:
     with pytest.raises(AssertionError, match="the twin path itself carries only 400 Mbit/s"):
         judge(LAB, 390, 395, twin=400)
+
+
+def test_a_pair_that_could_not_run_raises_its_own_error() -> None:
+    with pytest.raises(RuntimeError, match="did not listen"):
+        _measure_pair(RuntimeError("iperf3 server on cp2 did not listen"), pair(),
+                      target=target_with_twin(900), profile=LAB)
 
 
 def test_without_a_twin_path_the_roofline_judges() -> None:

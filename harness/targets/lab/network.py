@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -41,6 +42,7 @@ class LabNetwork(Network):
         self.events = events
         self.defects = {d.split(":")[0] for d in profile.lab.defects}
         self._iperf3_port = iter(IPERF3_PORTS)
+        self._port_lock = threading.Lock()
         self._standing: LoadBalancer | None = None
         self._standing_stack = ExitStack()
 
@@ -175,11 +177,12 @@ class LabNetwork(Network):
         return _Place(node.name, node.address, node.name)
 
     def _next_port(self) -> int:
-        try:
-            return next(self._iperf3_port)
-        except StopIteration:
-            self._iperf3_port = iter(IPERF3_PORTS)
-            return next(self._iperf3_port)
+        with self._port_lock:  # pairs of a round run from threads at once
+            try:
+                return next(self._iperf3_port)
+            except StopIteration:
+                self._iperf3_port = iter(IPERF3_PORTS)
+                return next(self._iperf3_port)
 
     def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
                reverse: bool = False) -> Iperf3Result:
