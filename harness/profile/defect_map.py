@@ -130,6 +130,8 @@ PROOFS: tuple[Proof, ...] = (
           _ids(NET_LB, "test_lb_announced_by_exactly_one_node")),
     Proof("lb-ip-outside-pool", ("suites/network/test_loadbalancer.py",),
           _ids(NET_LB, "test_lb_ip_from_pool")),
+    Proof("lb-wrong-target-port", ("suites/network/test_loadbalancer.py",),
+          _ids(NET_LB, "test_lb_answers_from_workstation", "test_every_backend_gets_traffic")),
     *(Proof(f"slow-link:{n}", ("suites/network",), _ids(NET_PUT, *_slow_pairs(n)))
       for n in ("wk1", "cp1", "cp2")),
     # --- node facts -------------------------------------------------------------------------
@@ -190,7 +192,6 @@ NOT_YET: dict[str, frozenset[str]] = {
     # Check instances and expectations no defect fails yet, per profile: each one is work left in
     # issue 12. The coverage test fails when one is covered but still listed, or a new one appears.
     LAB: frozenset({
-        *_ids(NET_LB, "test_lb_answers_from_workstation"),
         *_ids(BLOCK, "test_random_4k[rand-write-4k]", "test_random_4k[rand-read-4k]"),
         *_ids(OBJECT, "test_object_put_throughput", "test_small_objects"),
         *_ids("scenarios/etcd-leader-killed.yaml::expect ", "leader.changes"),

@@ -38,6 +38,8 @@ CATALOGUE: dict[str, DefectKind] = {
                    "every node claims the load-balancer IP"),
         DefectKind("lb-ip-outside-pool", "the lab's LB IPAM hands out the addresses right after the "
                    "profile's pool"),
+        DefectKind("lb-wrong-target-port", "the load balancer forwards to a port its backends do not "
+                   "serve (a Service's targetPort the pods never opened)"),
         DefectKind("clock-skew", "the named node's clock runs 30 s ahead (its commands run under faketime)",
                    True),
         DefectKind("disk-full", "the named node's data disk is a small, full filesystem", True),

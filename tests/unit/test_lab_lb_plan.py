@@ -13,7 +13,7 @@ from harness.profile import load_profile
 from harness.targets.base import TargetError
 from harness.targets.lab import lb
 from harness.targets.lab.config import LabPlan, make_plan
-from harness.targets.network import Pod
+from harness.targets.network import POD_PORTS, Pod
 
 REPO = Path(__file__).resolve().parents[2]
 POOL = [f"198.18.0.{i}" for i in range(100, 128)]
@@ -51,6 +51,16 @@ def test_defects_move_the_address_off_the_pool_and_split_the_group(tmp_path: Pat
     assert "0 : 198.19.11.5 }" in lb.nft_rules(single)
     assert "1 : 198.19.12.5" in lb.nft_rules(lb.plan_service(lab, name="w", pool=POOL, backends=BACKENDS,
                                                               defects=set()))
+
+
+def test_wrong_target_port_sends_every_backend_to_a_port_no_pod_serves(tmp_path: Path) -> None:
+    wrong = lb.plan_service(plan(tmp_path), name="web", pool=POOL, backends=BACKENDS,
+                            defects={"lb-wrong-target-port"})
+    rules = lb.nft_rules(wrong)
+    assert ("dnat ip addr . port to numgen inc mod 3 map "
+            "{ 0 : 198.19.11.5 . 8080, 1 : 198.19.12.5 . 8080") in rules
+    assert lb.WRONG_TARGET_PORT not in POD_PORTS.values()
+    assert "tcp dport 80 " in rules  # the service's own port is unchanged: only the target is wrong
 
 
 def test_no_address_beyond_the_lab_subnet(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ Defects: `lb-single-backend` maps every connection to the first backend; `announ
 runs no VRRP and pins the IP on the first announcer, so it never moves; `announcer-split` gives
 each node's keepalived a virtual router id of its own (a templating mistake), so every node is
 alone in its VRRP group and claims the address; `lb-ip-outside-pool` makes the lab's IPAM hand
-out the addresses right after the pool's (a pool configured with the wrong range).
+out the addresses right after the pool's (a pool configured with the wrong range);
+`lb-wrong-target-port` sends connections to a port the backends never opened (they answer RST).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 VRID_BASE = 100
 HTTP_PORT = 80
+WRONG_TARGET_PORT = 8080
+"""No lab pod serves it (`POD_PORTS`: 80, 81, 53)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class LbService:
     """Defect `announcer-stuck`."""
     split: bool = False
     """Defect `announcer-split`."""
+    target_port: int | None = None
+    """Defect `lb-wrong-target-port`: the port connections are sent to on the backends, one they
+    do not serve (a Service whose targetPort the pods never opened); None keeps the service's."""
 
 
 def lb_dir(plan: LabPlan) -> Path:
@@ -64,12 +70,17 @@ def table(service: LbService) -> str:
 
 def nft_rules(service: LbService) -> str:
     backends = service.backends[:1] if service.single_backend else service.backends
-    spread = ", ".join(f"{i} : {address}" for i, address in enumerate(backends))
+    if service.target_port is None:
+        spread = ", ".join(f"{i} : {address}" for i, address in enumerate(backends))
+        dnat = f"dnat to numgen inc mod {len(backends)} map {{ {spread} }}"
+    else:
+        spread = ", ".join(f"{i} : {address} . {service.target_port}" for i, address in enumerate(backends))
+        dnat = f"dnat ip addr . port to numgen inc mod {len(backends)} map {{ {spread} }}"
     return f"""table ip {table(service)} {{
     chain prerouting {{
         type nat hook prerouting priority dstnat; policy accept;
         ip daddr {service.ip} tcp dport {service.port} \
-            dnat to numgen inc mod {len(backends)} map {{ {spread} }}
+            {dnat}
     }}
     chain postrouting {{
         type nat hook postrouting priority srcnat; policy accept;
@@ -144,7 +155,8 @@ def service_record(*, name: str, ip: str, vrid: int, port: int, backends: Sequen
     preference = sorted(nodes, key=lambda n: (n in hosting, n))
     return LbService(name=name, ip=ip, vrid=vrid, port=port, backends=tuple(a for a, _ in backends),
                      preference=tuple(preference), single_backend="lb-single-backend" in defects,
-                     stuck="announcer-stuck" in defects, split="announcer-split" in defects)
+                     stuck="announcer-stuck" in defects, split="announcer-split" in defects,
+                     target_port=WRONG_TARGET_PORT if "lb-wrong-target-port" in defects else None)
 
 
 def _next_to(plan: LabPlan, pool: list[str]) -> list[str]:
