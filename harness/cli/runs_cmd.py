@@ -16,6 +16,7 @@ from rich.text import Text
 
 from harness.cli.report_cmd import export_command
 from harness.results import RunFileError, RunFrames, load_frames, recover_crashed
+from harness.results.noise import chosen_runs, series_noise
 
 DEFAULT_RUNS_DIR = Path("reports/runs")
 _COLOURS = {"passed": "green", "failed": "red", "interrupted": "yellow", "incomplete": "yellow",
@@ -26,6 +27,7 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Recorded runs (reports/runs/*.json).", invoke_without_command=True)
     group.callback()(list_runs)
     group.command("export")(export_command)
+    group.command("noise")(noise_command)
     app.add_typer(group, name="runs")
 
 
@@ -112,3 +114,36 @@ def runs_table(rows: list[RunSummary]) -> Table:
                       Text(row.label or ""), str(row.passed), str(row.failed), str(row.skipped),
                       str(row.measurements))
     return table
+
+
+def noise_command(
+    runs_dir: Annotated[Path, typer.Option("--runs-dir", help="where run files are")] = DEFAULT_RUNS_DIR,
+    last: Annotated[int, typer.Option(help="use the newest this many runs that passed")] = 10,
+    profile: Annotated[str | None, typer.Option(help="only runs of this profile name, e.g. lab")] = None,
+    metric: Annotated[str, typer.Option(help="only metrics starting with this, e.g. network.")] = "",
+    min_runs: Annotated[int, typer.Option(help="leave out series seen in fewer runs")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="print the series as a JSON list")] = False,
+) -> None:
+    """Run-to-run noise per series: mean, standard deviation and coefficient of variation over
+    the newest runs that passed, noisiest first (the yardstick for run lengths and thresholds)."""
+    skipped: list[RunFileError] = []
+    frames = load_frames(runs_dir, skipped=skipped)
+    run_ids = chosen_runs(frames, last=last, profile=profile)
+    found = series_noise(frames, run_ids, min_runs=min_runs, metric_prefix=metric)
+    if as_json:
+        typer.echo(json.dumps([{**asdict(n), "cv": n.cv} for n in found], indent=2))
+    elif found:
+        table = Table(Column("series", overflow="fold"), "unit", "runs", "mean", "stdev", "cv",
+                      "low", "high", box=None, pad_edge=False)
+        for n in found:
+            table.add_row(Text(n.series), Text(n.unit), str(n.runs), f"{n.mean:.4g}", f"{n.stdev:.3g}",
+                          f"{n.cv:.1%}", f"{n.low:.4g}", f"{n.high:.4g}")
+        Console().print(table)
+        Console().print(f"{len(run_ids)} passed run(s) of {profile or 'any profile'}, newest last")
+    else:
+        Console().print(f"no series in {min_runs} or more passed runs in {runs_dir} "
+                        f"({len(run_ids)} passed run(s) chosen)")
+    for error in skipped:
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+    if skipped:
+        raise typer.Exit(1)
