@@ -3,10 +3,9 @@ rows, RunRecorder and merge_run; nothing hand-written as JSON."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 from harness.chaos.expressions import evaluate, parse_expectation
@@ -22,6 +21,7 @@ from harness.results import RunMeta, RunRecorder, merge_run, new_run_id, start_r
 from harness.results.records import RunStatus
 from harness.targets.base import Event
 from harness.workloads.iperf3 import Iperf3Result
+from suites.network import test_throughput as throughput
 
 REPO = Path(__file__).resolve().parents[2]
 LAB: Profile = load_profile(REPO / "profiles" / "lab.yaml")
@@ -45,32 +45,25 @@ def write_run(runs_dir: Path, record: Callable[[RunRecorder], None], *,
     return meta.id
 
 
-def _network_suite() -> ModuleType:
-    """suites/network/test_throughput.py itself: the matrix must read what it records."""
-    path = REPO / "suites" / "network" / "test_throughput.py"
-    spec = importlib.util.spec_from_file_location("network_throughput_suite", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def record_goodput(recorder: RunRecorder, goodput: dict[tuple[str, str], float]) -> None:
-    """Run the suite's node-to-node and pod-to-pod tests against a target whose iperf3 answers
+    """Run the suite's node-to-node and pod-to-pod tests (suites/network/test_throughput.py itself:
+    the matrix must read what it records) against a target whose iperf3 answers
     `goodput[(sender, receiver)]` (node names; pods are named `iperf-<node>`)."""
-    suite = _network_suite()
 
     def iperf3(*, client: Any, server: Any, seconds: float) -> Iperf3Result:
         sender, receiver = (getattr(end, "name", end) for end in (client, server))
         rate = goodput[(sender.removeprefix("iperf-"), receiver.removeprefix("iperf-"))]
         return Iperf3Result(sender, receiver, seconds, rate, rate, retransmits=3)
 
-    target = SimpleNamespace(network=SimpleNamespace(iperf3=iperf3))
+    target = SimpleNamespace(network=SimpleNamespace(iperf3=iperf3, link_twin=lambda seconds: None))
     nodes = sorted({n for pair in goodput for n in pair})
     pods = {n: SimpleNamespace(name=f"iperf-{n}") for n in nodes}
     for pair in goodput:
-        suite.test_node_to_node_goodput(target, LAB, Measure(recorder, "n2n"), pair)
-        suite.test_pod_to_pod_goodput(target, LAB, Measure(recorder, "p2p"), pods, pair)
+        a, b = pair
+        first = {pair: iperf3(client=a, server=b, seconds=throughput.SECONDS)}
+        throughput.test_node_to_node_goodput(target, LAB, Measure(recorder, "n2n"), pair, first)
+        first = {pair: iperf3(client=pods[a], server=pods[b], seconds=throughput.SECONDS)}
+        throughput.test_pod_to_pod_goodput(target, LAB, Measure(recorder, "p2p"), pods, pair, first)
 
 
 def outage_samples(outage_s: float = 3.0, rate_hz: float = 20.0, timeout_s: float = 0.5) -> list[Sample]:
