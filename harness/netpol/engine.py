@@ -20,7 +20,7 @@ from typing import Literal
 
 from harness.netpol.entities import Node
 from harness.netpol.matrix import Connection, Matrix
-from harness.netpol.model import PROTOCOLS, Cluster, Endpoint, Pod, Policy
+from harness.netpol.model import PROTOCOLS, Cluster, Endpoint, External, Pod, Policy
 
 Direction = Literal["egress", "ingress"]
 
@@ -108,4 +108,28 @@ def expected_matrix(cluster: Cluster, policies: Sequence[Policy], ports: Iterabl
                 key = Connection(src.key, dst.key, port, protocol)
                 cells[key] = verdict.allowed
                 reasons[key] = str(verdict)
+    return Matrix(cells, reasons)
+
+
+def expected_peer_matrix(cluster: Cluster, policies: Sequence[Policy], ports: Iterable[int | tuple[int, str]],
+                         *, pod_nodes: dict[str, str], peers: Sequence[tuple[str, str, str]]) -> Matrix:
+    """The expected verdicts between pods and peers outside the pods, both ways.
+
+    `pod_nodes` maps each pod key to its node; `peers` are (kind, name, address) with kind
+    `world` (an External, keyed by its address) or `node` (keyed `node/<name>`: the pod's own
+    node is its `host`, any other a `remote-node`).
+    """
+    wanted = [(p, "TCP") if isinstance(p, int) else (int(p[0]), str(p[1])) for p in ports]
+    cells: dict[Connection, bool] = {}
+    reasons: dict[Connection, str] = {}
+    for pod_key, node in pod_nodes.items():
+        pod = cluster.pod(pod_key)
+        for kind, name, address in peers:
+            peer: Endpoint = External(address) if kind == "world" else Node(name, address, local=name == node)
+            for port, protocol in wanted:
+                for src, dst, key in ((pod, peer, Connection(pod_key, peer.key, port, protocol)),
+                                      (peer, pod, Connection(peer.key, pod_key, port, protocol))):
+                    verdict = decide(cluster, policies, src=src, dst=dst, port=port, protocol=protocol)
+                    cells[key] = verdict.allowed
+                    reasons[key] = str(verdict)
     return Matrix(cells, reasons)

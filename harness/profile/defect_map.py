@@ -27,7 +27,7 @@ OBJECT = "suites/storage/test_object.py::"
 POLICY_CASES = ("default-deny-ingress", "allow-by-namespace-label", "allow-by-pod-label",
                 "namespace-and-pod-expressions", "egress-deny-dns-allowed", "ipblock-except",
                 "named-port", "port-range", "cnp-endpoints-and-ports", "ccnp-from-namespace",
-                "cnp-egress-deny")
+                "cnp-egress-deny", "cnp-entities-world-host", "ccnp-entities-cluster-remote-node")
 """suites/network/policy_cases.py, without `no-policies` (nothing to enforce there)."""
 CP_NODES = ("cp1", "cp2", "cp3")
 
@@ -121,7 +121,8 @@ PROOFS: tuple[Proof, ...] = (
     # --- network ----------------------------------------------------------------------------
     Proof("no-policy-enforcement", ("suites/network",), _ids(NET_POLICY, *(f"[{c}]" for c in POLICY_CASES))),
     Proof("egress-ignored", ("suites/network",),
-          _ids(NET_POLICY, "[egress-deny-dns-allowed]", "[cnp-egress-deny]")),
+          _ids(NET_POLICY, "[egress-deny-dns-allowed]", "[cnp-egress-deny]", "[cnp-entities-world-host]",
+               "[ccnp-entities-cluster-remote-node]")),
     # Every pod isolated: each case has pairs that only the default mode leaves open (measured).
     Proof("policy-enforcement-always", ("suites/network",),
           _ids(NET_POLICY, "[no-policies]", *(f"[{c}]" for c in POLICY_CASES))),

@@ -9,9 +9,9 @@ Suites only see the values below; every call that can hang has a timeout.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,22 @@ Endpoint = str | Pod
 """A node (by name) or a pod: what iperf3 runs on."""
 
 
+@dataclass(frozen=True)
+class Peer:
+    """A policy-matrix endpoint that is not a pod, serving `POD_PORTS` like one: `world` (an
+    address outside the cluster) or a node (Cilium's `host` to its own pods, `remote-node` to
+    the others'). `key` names it in a matrix as the expected-reachability engine does."""
+
+    kind: str
+    """`world` or `node`."""
+    name: str
+    address: str
+
+    @property
+    def key(self) -> str:
+        return self.address if self.kind == "world" else f"node/{self.name}"
+
+
 class Network(ABC):
     """What suites may ask of the cluster's network."""
 
@@ -136,23 +152,44 @@ class Network(ABC):
         ceiling is the roofline itself."""
         return None
 
+    @contextmanager
+    def policy_peers(self) -> Iterator[list[Peer]]:
+        """The peers beside the pods this target can probe policies to and from, serving while
+        the context lasts; none by default (a cluster's nodes and the outside world are not the
+        harness's to run servers on)."""
+        yield []
+
+    def connect_from_peer(self, peer: Peer, destinations: Sequence[tuple[str, int, str]], *,
+                          timeout_s: float = DENIED_AFTER_S) -> list[ProbeResult]:
+        """As `connect`, from a peer of `policy_peers`."""
+        raise TargetError(f"this target cannot probe from {peer.kind} {peer.name}")
+
     def standing_loadbalancer(self) -> LoadBalancer:
         """A LoadBalancer kept for the rest of the session (chaos scenarios aim at it); made on
         first use, removed when the target is released."""
         raise TargetError("this target keeps no standing load balancer")
 
     def connect_matrix(self, pods: Sequence[Pod], *, ports: Sequence[int],
-                       protocols: Sequence[str] = ("TCP",),
+                       protocols: Sequence[str] = ("TCP",), peers: Sequence[Peer] = (),
                        timeout_s: float = DENIED_AFTER_S) -> list[Connection]:
-        """Every pod to every other pod on every port and protocol, all sources and protocols at
-        once: the matrix costs about one deny timeout, not one per source."""
-        by_address = {p.address: p.ref for p in pods}
+        """Every pod to every other pod and peer, and every peer to every pod, on every port and
+        protocol, all sources and protocols at once: the matrix costs about one deny timeout,
+        not one per source."""
+        by_address = {**{p.address: p.ref for p in pods}, **{q.address: q.key for q in peers}}
 
-        def from_source(source: Pod) -> list[Connection]:
-            targets = [(p.address, port, protocol) for p in pods if p != source
-                       for port in ports for protocol in protocols]
+        def cells(address: str) -> list[tuple[str, int, str]]:
+            return [(address, port, protocol) for port in ports for protocol in protocols]
+
+        def from_source(source: Pod | Peer) -> list[Connection]:
+            if isinstance(source, Peer):
+                results = self.connect_from_peer(
+                    source, [c for p in pods for c in cells(p.address)], timeout_s=timeout_s)
+                return [Connection.from_probe(source.key, by_address[r.address], r) for r in results]
+            targets = [c for p in pods if p != source for c in cells(p.address)]
+            targets += [c for q in peers for c in cells(q.address)]
             return [Connection.from_probe(source.ref, by_address[r.address], r)
                     for r in self.connect(source, targets, timeout_s=timeout_s)]
 
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SOURCES, len(pods) or 1)) as pool:
-            return [c for row in pool.map(from_source, pods) for c in row]
+        sources: list[Pod | Peer] = [*pods, *peers]
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SOURCES, len(sources) or 1)) as pool:
+            return [c for row in pool.map(from_source, sources) for c in row]

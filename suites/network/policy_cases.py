@@ -113,4 +113,33 @@ spec:
     - toEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: x}}]
       toPorts: [{ports: [{port: "81", protocol: TCP}]}]
 """,
+    # Entities: the matrix adds the peers the target can run (on the lab: a host outside the
+    # cluster as `world`, every node as `host` to its own pods and `remote-node` to the others').
+    "cnp-entities-world-host": """
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: a-from-world-http-to-host-only, namespace: x}
+spec:
+  endpointSelector: {matchLabels: {pod: a}}
+  ingress:
+    - fromEntities: [world]
+      toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+  egress:
+    - toEntities: [host]
+""",
+    "ccnp-entities-cluster-remote-node": """
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: b-stays-in-cluster}
+spec:
+  endpointSelector: {matchLabels: {pod: b}}
+  egress:
+    - toEntities: [cluster]
+  ingress:
+    - fromEntities: [remote-node]
+      toPorts: [{ports: [{port: "81", protocol: TCP}]}]
+""",
 }
+
+ENTITY_CASES = frozenset(name for name, text in CASES.items() if "Entities:" in text)
+"""Cases probed to and from the target's peers beside the pods (`Network.policy_peers`)."""

@@ -1,6 +1,7 @@
 """NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: the probed matrix of
 9 pods by 3 ports (80, 81 and DNS's 53) over TCP and UDP must equal what the expected-reachability
-engine computes from the same YAML.
+engine computes from the same YAML. Cases with entities also probe to and from the peers the
+target can run beside the pods (`Network.policy_peers`; on the lab the world and the nodes).
 
 One test per case; a mismatch lists every differing cell and the policy that should have
 decided it. Every case records a `policy-matrix` timeline for the report.
@@ -16,13 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.netpol.engine import expected_matrix
+from harness.netpol.engine import expected_matrix, expected_peer_matrix
 from harness.netpol.load import cluster_from_objects, parse_policies
 from harness.netpol.matrix import Matrix, diff, policy_matrix_timeline
 from harness.plugin import Measure
 from harness.targets.base import Target
-from harness.targets.network import POD_PORTS, Pod, PodSpec
-from suites.network.policy_cases import CASES
+from harness.targets.network import POD_PORTS, Peer, Pod, PodSpec
+from suites.network.policy_cases import CASES, ENTITY_CASES
 
 NAMESPACES = ("x", "y", "z")
 NAMES = ("a", "b", "c")
@@ -39,6 +40,13 @@ def matrix_pods(target: Target) -> Iterator[dict[str, Pod]]:
     labels = {ns: {"ns": ns} for ns in NAMESPACES}
     with target.network.pods(specs, namespace_labels=labels) as made:
         yield {pod.ref: pod for pod in made}
+
+
+@pytest.fixture(scope="module")
+def matrix_peers(target: Target) -> Iterator[list[Peer]]:
+    """The target's peers beside the pods, serving for the module (made only if a case asks)."""
+    with target.network.policy_peers() as peers:
+        yield peers
 
 
 def _cluster_objects(pods: dict[str, Pod]) -> dict[str, list[dict[str, Any]]]:
@@ -61,7 +69,8 @@ def _covering_cidr(addresses: Iterable[str]) -> str:
     return str(network)
 
 
-def _observe_until_in_force(target: Target, pods: list[Pod], expected: Matrix) -> tuple[Matrix, int]:
+def _observe_until_in_force(target: Target, pods: list[Pod], expected: Matrix,
+                            peers: list[Peer]) -> tuple[Matrix, int]:
     """Probe the matrix until it shows the expected verdicts or the target's propagation bound
     has passed (the last observation is the verdict); returns it and how many rounds it took."""
     deadline = time.monotonic() + target.network.policy_propagation_s
@@ -70,24 +79,32 @@ def _observe_until_in_force(target: Target, pods: list[Pod], expected: Matrix) -
         attempts += 1
         observed = Matrix.from_results(
             (c.source, c.destination, c.port, c.protocol, c.allowed)
-            for c in target.network.connect_matrix(pods, ports=PORTS, protocols=PROTOCOLS))
+            for c in target.network.connect_matrix(pods, ports=PORTS, protocols=PROTOCOLS, peers=peers))
         if not diff(expected, observed) or time.monotonic() >= deadline:
             return observed, attempts
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_policy_matrix(target: Target, matrix_pods: dict[str, Pod], case: str, measure: Measure,
-                       record_timeline: Callable[[str, str, dict[str, Any]], None]) -> None:
+                       record_timeline: Callable[[str, str, dict[str, Any]], None],
+                       request: pytest.FixtureRequest) -> None:
     text = (CASES[case].replace("{addr[y/b]}", matrix_pods["y/b"].address)
             .replace("{pods_cidr}", _covering_cidr(p.address for p in matrix_pods.values())))
     documents = [d for d in yaml.safe_load_all(text) if d]
-    expected = expected_matrix(cluster_from_objects(**_cluster_objects(matrix_pods)),
-                               parse_policies(text, source=case),
-                               [(port, proto) for port in PORTS for proto in PROTOCOLS])
+    peers: list[Peer] = request.getfixturevalue("matrix_peers") if case in ENTITY_CASES else []
+    cluster = cluster_from_objects(**_cluster_objects(matrix_pods))
+    policies = parse_policies(text, source=case)
+    wanted = [(port, proto) for port in PORTS for proto in PROTOCOLS]
+    expected = expected_matrix(cluster, policies, wanted)
+    if peers:
+        around = expected_peer_matrix(cluster, policies, wanted,
+                                      pod_nodes={key: pod.node for key, pod in matrix_pods.items()},
+                                      peers=[(q.kind, q.name, q.address) for q in peers])
+        expected = Matrix({**expected.cells, **around.cells}, {**expected.reasons, **around.reasons})
     began = time.monotonic()
     target.network.apply_policies(documents)
     try:
-        observed, attempts = _observe_until_in_force(target, list(matrix_pods.values()), expected)
+        observed, attempts = _observe_until_in_force(target, list(matrix_pods.values()), expected, peers)
     finally:
         target.network.apply_policies([])
     measure("network.policy_matrix.seconds", time.monotonic() - began, "s", higher_is_better=False,

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from suites.network.policy_cases import CASES as POLICY_CASES
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.fakenet import FakeNetwork
 from tests.kubernetes.test_network_on_fake_api import CLUSTER_POOL, fake_profile
@@ -15,7 +16,7 @@ from tests.kubernetes.test_suites_on_fakes import run_harness
 
 PODS = 9
 PORTS = 3 * 2  # 80, 81 and 53, over TCP and UDP
-CASES = 12
+CASES = len(POLICY_CASES)  # 14: the entity cases run on the pods alone here (no peers)
 
 
 @pytest.fixture
@@ -38,8 +39,9 @@ def test_network_suites_pass_on_the_fakes_and_clean_up(cluster: FakeCluster, fak
     run = namespaces[0]
     assert namespaces == [run, f"{run}-lb-web", f"{run}-throughput", f"{run}-x", f"{run}-y", f"{run}-z"]
     assert len(created(cluster, "/jobs")) == 12 + 4  # one iperf3 client per pair
+    ccnp_cases = sum("CiliumClusterwideNetworkPolicy" in text for text in POLICY_CASES.values())
     assert created(cluster, "/ciliumclusterwidenetworkpolicies") == [
-        "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies"]
+        "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies"] * ccnp_cases
     # Every source probed every other pod on every port and protocol, once per case.
     assert len(fakenet.probes) == CASES * PODS * (PODS - 1) * PORTS
     assert cluster.api.names("v1", "namespaces") == []

@@ -43,7 +43,7 @@ EXPECTED = Matrix({Cell("x/a", "x/b", 80, "UDP"): False})
 def test_probed_until_in_force_or_the_bound(bound_s: float, in_force_after: int | None,
                                             rounds: int | None, verdict: bool) -> None:
     target = Target(SlowNetwork(bound_s, in_force_after))
-    observed, attempts = suite._observe_until_in_force(target, [], EXPECTED)  # type: ignore[arg-type]
+    observed, attempts = suite._observe_until_in_force(target, [], EXPECTED, [])  # type: ignore[arg-type]
     assert observed.allowed("x/a", "x/b", 80, "UDP") is verdict
     assert attempts == target.network.rounds and (rounds is None or attempts == rounds)
-    assert target.network.calls[0] == {"ports": suite.PORTS, "protocols": ("TCP", "UDP")}
+    assert target.network.calls[0] == {"ports": suite.PORTS, "protocols": ("TCP", "UDP"), "peers": []}

@@ -17,7 +17,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from harness.errors import HarnessError
 from harness.targets.base import TargetError
-from harness.targets.lab import net, procs, twin_path
+from harness.targets.lab import net, policy_peers, procs, twin_path
 from harness.targets.lab.components import wanted_components
 from harness.targets.lab.config import (
     LabPlan,
@@ -273,6 +273,7 @@ class Lab:
         stuck = procs.kill_now(pids)  # nothing to say goodbye to: the whole switch goes away next
         procs.reap()
         twin_path.remove(plan)
+        policy_peers.remove(plan)
         net.teardown(plan)
         self._remove_state()
         if stuck:

@@ -15,9 +15,9 @@ from typing import Any
 
 from harness.profile import Profile
 from harness.targets.base import EventLog, TargetError
-from harness.targets.lab import lb, net, pods, policy_enforcer, procs, twin_path
+from harness.targets.lab import lb, net, pods, policy_enforcer, policy_peers, procs, twin_path
 from harness.targets.lab.config import LabPlan
-from harness.targets.network import Endpoint, LoadBalancer, Network, Pod, PodSpec
+from harness.targets.network import Endpoint, LoadBalancer, Network, Peer, Pod, PodSpec
 from harness.workloads import iperf3
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
 from harness.workloads.iperf3 import Iperf3Result
@@ -96,17 +96,30 @@ class LabNetwork(Network):
 
     def connect(self, source: Pod, destinations: Sequence[tuple[str, int, str]], *,
                 timeout_s: float = DENIED_AFTER_S) -> list[ProbeResult]:
+        return self._connect(pods.netns_name(self.plan, source), source.ref, destinations, timeout_s)
+
+    @contextmanager
+    def policy_peers(self) -> Iterator[list[Peer]]:
+        with policy_peers.serving(self.plan) as peers:
+            yield peers
+
+    def connect_from_peer(self, peer: Peer, destinations: Sequence[tuple[str, int, str]], *,
+                          timeout_s: float = DENIED_AFTER_S) -> list[ProbeResult]:
+        netns = policy_peers.world_node(self.plan).name if peer.kind == "world" else peer.name
+        return self._connect(netns, peer.key, destinations, timeout_s)
+
+    def _connect(self, netns: str, label: str, destinations: Sequence[tuple[str, int, str]],
+                 timeout_s: float) -> list[ProbeResult]:
         request = {"timeout_s": timeout_s, "parallel": 32,
                    "probes": [{"address": a, "port": p, "protocol": proto} for a, p, proto in destinations]}
-        argv = ["ip", "netns", "exec", pods.netns_name(self.plan, source), sys.executable, "-m",
-                "harness.workloads.connect"]
+        argv = ["ip", "netns", "exec", netns, sys.executable, "-m", "harness.workloads.connect"]
         try:
             done = subprocess.run(argv, input=json.dumps(request), capture_output=True, text=True,
                                   timeout=timeout_s * 4 + 20, check=False)
         except subprocess.TimeoutExpired as error:
-            raise TargetError(f"connect probes from {source.ref} overstayed their bound") from error
+            raise TargetError(f"connect probes from {label} overstayed their bound") from error
         if done.returncode != 0:
-            raise TargetError(f"connect probes from {source.ref} failed: {done.stderr.strip()[-300:]}")
+            raise TargetError(f"connect probes from {label} failed: {done.stderr.strip()[-300:]}")
         return [ProbeResult(**row) for row in json.loads(done.stdout)]
 
     # --- load balancers --------------------------------------------------------------------

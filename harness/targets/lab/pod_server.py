@@ -40,9 +40,9 @@ class QuietServer(http.server.ThreadingHTTPServer):
         """A client that resets its connection (load generator stopping) is no error here."""
 
 
-def udp_echo(port: int) -> None:
+def udp_echo(address: str, port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("0.0.0.0", port))
+        sock.bind((address, port))
         while True:
             data, peer = sock.recvfrom(2048)
             sock.sendto(data, peer)
@@ -52,11 +52,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--name", required=True)
     parser.add_argument("--ports", required=True, help="comma-separated TCP+UDP ports")
+    # A host with several addresses (a node: its own and the pod gateways) binds the one it is
+    # probed at, so an echo leaves from the address the datagram went to.
+    parser.add_argument("--bind", default="0.0.0.0", help="address to serve on (default: all)")
     args = parser.parse_args()
     ports = [int(p) for p in args.ports.split(",")]
-    servers = [QuietServer(("0.0.0.0", port), http_handler(args.name)) for port in ports]
+    servers = [QuietServer((args.bind, port), http_handler(args.name)) for port in ports]
     for port in ports:
-        threading.Thread(target=udp_echo, args=(port,), daemon=True).start()
+        threading.Thread(target=udp_echo, args=(args.bind, port), daemon=True).start()
     for server in servers[1:]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     servers[0].serve_forever()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from ipaddress import ip_address, ip_network
 from typing import Any
 
+from harness.targets.base import TargetError
 from harness.targets.lab import net
 from harness.targets.lab.config import LabPlan
-from harness.targets.lab.pods import netns_name
+from harness.targets.lab.pods import POD_RANGE, netns_name, pod_gateway
 from harness.targets.network import Pod
 
 TABLE = "harness_policy"
@@ -55,9 +57,11 @@ def _cilium_labels(pod: Pod, ns_labels: Mapping[str, str]) -> dict[str, str]:
 
 class Compiler:
     def __init__(self, pods: Sequence[Pod], ns_labels: Mapping[str, Mapping[str, str]], *,
-                 always: bool = False) -> None:
+                 always: bool = False, hosts: Mapping[str, Sequence[str]] | None = None) -> None:
         self.pods = list(pods)
         self.ns_labels = ns_labels
+        self.hosts = {node: tuple(addresses) for node, addresses in (hosts or {}).items()}
+        """Node name -> the addresses its own traffic comes from (node address, pod gateway)."""
         self.always = always  # Cilium's policy-enforcement-mode `always`: every pod isolated
         self.ingress = {p.address: Chain() for p in pods}
         self.egress = {p.address: Chain() for p in pods}
@@ -84,6 +88,33 @@ class Compiler:
         return [p.address for p in self.pods
                 if (not scoped or p.namespace == namespace)
                 and _labels_match(selector, _cilium_labels(p, self.ns_labels.get(p.namespace, {})))]
+
+    def _entity(self, entity: str, pod: Pod) -> list[str]:
+        """Cilium's entities as the lab's addresses (harness/netpol/entities.py says what each
+        selects): `host` is the pod's own node, `world` whatever is neither a pod nor a node."""
+        own = list(self.hosts.get(pod.node, ()))
+        others = [a for node, addresses in self.hosts.items() if node != pod.node for a in addresses]
+        if entity == "all":
+            return [ALL]
+        if entity == "world":  # the gateways are inside the pod range: an nft set takes no overlaps
+            nodes = [a for a in (*own, *others) if ip_address(a) not in ip_network(POD_RANGE)]
+            return [f"0.0.0.0/0 except {','.join([POD_RANGE, *nodes])}"]
+        if entity == "cluster":
+            return [POD_RANGE, *own, *others]
+        named = {"host": own, "remote-node": others, "none": []}
+        if entity not in named:
+            raise TargetError(f"the lab's policy enforcement does not model the {entity!r} entity")
+        return named[entity]
+
+    def _cilium_rule_peers(self, rule: Mapping[str, Any], direction: str, namespace: str | None,
+                           pod: Pod) -> list[str] | None:
+        """The addresses a Cilium rule's L3 part selects for `pod`; None when it names none (all)."""
+        prefix = "from" if direction == "ingress" else "to"
+        if f"{prefix}Endpoints" not in rule and f"{prefix}Entities" not in rule:
+            return None
+        selectors, entities = rule.get(f"{prefix}Endpoints") or [], rule.get(f"{prefix}Entities") or []
+        return ([a for sel in selectors for a in self._cilium_peer(sel, namespace)]
+                + [a for entity in entities for a in self._entity(entity, pod)])
 
     @staticmethod
     def _ports(entries: Iterable[Mapping[str, Any]] | None, named: Mapping[str, int]) -> list[str]:
@@ -152,13 +183,11 @@ class Compiler:
             for section, direction, verdict in SECTIONS:
                 if section not in spec:
                     continue
-                key = "fromEndpoints" if direction == "ingress" else "toEndpoints"
                 for pod in selected:
                     chain = self._chain(direction, pod)
                     chain.isolated = True
                     for rule in spec[section] or []:
-                        peers = None if key not in rule else [
-                            a for sel in rule[key] for a in self._cilium_peer(sel, namespace)]
+                        peers = self._cilium_rule_peers(rule, direction, namespace, pod)
                         if peers == []:
                             continue
                         ports = [p for tp in rule.get("toPorts", []) for p in tp.get("ports", [])]
@@ -174,8 +203,12 @@ class Compiler:
             # Only replies pass unjudged: a packet in a flow's original direction meets the
             # rules each time, so a conntrack entry left by an earlier policy (a UDP probe whose
             # ephemeral port repeats one from a case that allowed it) cannot let it through.
+            # Cilium's allow-localhost (default `always`): the pod's own node reaches it unless
+            # a deny rule says otherwise.
+            local = [f"ip saddr {{ {', '.join(self.hosts[pod.node])} }} accept"] \
+                if hook == "input" and self.hosts.get(pod.node) else []
             rules = ["iif lo accept", "ct direction reply accept", "ct state related accept",
-                     *chain.deny, *chain.allow]
+                     *chain.deny, *local, *chain.allow]
             policy = "drop" if chain.isolated or self.always else "accept"
             body.append(f"    chain {hook} {{\n        type filter hook {hook} priority 0; policy {policy};\n"
                         + "".join(f"        {r}\n" for r in rules) + "    }")
@@ -186,7 +219,8 @@ def enforce(plan: LabPlan, pods: Sequence[Pod], ns_labels: Mapping[str, Mapping[
             documents: Sequence[Mapping[str, Any]], *, egress: bool = True, always: bool = False) -> None:
     """Replace every pod's rules with those the documents call for (none: everything allowed,
     unless `always`: then nothing but what they allow)."""
-    compiler = Compiler(pods, ns_labels, always=always)
+    hosts = {node.name: (node.address, pod_gateway(node)) for node in plan.nodes}
+    compiler = Compiler(pods, ns_labels, always=always, hosts=hosts)
     for doc in documents:
         if doc.get("kind") == "NetworkPolicy":
             compiler.add_k8s(doc)
