@@ -11,7 +11,7 @@ from ipaddress import IPv4Interface
 from pathlib import Path
 
 from harness.profile import parse_defect
-from harness.targets.lab.config import LabNode, LabPlan, veth_name
+from harness.targets.lab.config import LabNode, LabPlan, side_host
 
 MON_V2_PORT = 3300
 MON_V1_PORT = 6789
@@ -100,15 +100,7 @@ class CephPlan:
 
 def client_node(lab: LabPlan) -> LabNode:
     """The last host address of the lab's subnet, on a shaped veth named after the bridge."""
-    network = IPv4Interface(f"{lab.workstation}/{lab.prefix_length}").network
-    address = str(network.broadcast_address - 1)
-    taken = {lab.workstation, lab.vip, *(n.address for n in lab.nodes)}
-    if address in taken:
-        raise ValueError(f"the storage client's address {address} is taken in the lab's subnet")
-    name = f"{lab.bridge}-cl"
-    rate = max(n.rate_kbit for n in lab.nodes)
-    return LabNode(name=name, address=address, controlplane=False, etcd=False,
-                   root_iface=veth_name(lab.bridge, "cl", len(lab.nodes)), rate_kbit=rate)
+    return side_host(lab, "cl", rate_kbit=max(n.rate_kbit for n in lab.nodes))
 
 
 def make_ceph_plan(lab: LabPlan) -> CephPlan:

@@ -7,6 +7,7 @@ numbers and settings come from LAB-NOTES.md, where each was measured on this mac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Interface
 from pathlib import Path
 
 from harness.profile import Profile, parse_defect
@@ -143,6 +144,23 @@ def veth_name(bridge: str, node: str, index: int) -> str:
     """Root-side veth name, readable when it fits the kernel's 15 characters."""
     name = f"{bridge}-{node}"
     return name if len(name) <= 15 else f"{bridge}-n{index}"[:15]
+
+
+SIDE_HOSTS = {"cl": "the storage client", "twb": "the twin path's b end", "twa": "the twin path's a end",
+              "wo": "the policy matrix's world"}
+"""Hosts of the lab's own beside the nodes, on the lab's subnet from its last address down."""
+
+
+def side_host(plan: LabPlan, suffix: str, *, rate_kbit: int) -> LabNode:
+    """The `SIDE_HOSTS` entry `suffix` as a namespace on a shaped veth named after the bridge: the
+    first at the subnet's last host address, each next one below it."""
+    rank = list(SIDE_HOSTS).index(suffix)
+    network = IPv4Interface(f"{plan.workstation}/{plan.prefix_length}").network
+    address = str(network.broadcast_address - 1 - rank)
+    if address in {plan.workstation, plan.vip, *(n.address for n in plan.nodes)}:
+        raise ValueError(f"{SIDE_HOSTS[suffix]}'s address {address} is taken in the lab's subnet")
+    return LabNode(name=f"{plan.bridge}-{suffix}", address=address, controlplane=False, etcd=False,
+                   root_iface=veth_name(plan.bridge, suffix, len(plan.nodes) + rank), rate_kbit=rate_kbit)
 
 
 def make_plan(profile: Profile) -> LabPlan:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness.targets.base import TargetError
@@ -33,6 +35,23 @@ def namespaces() -> set[str]:
 
 def root_links() -> set[str]:
     return set(os.listdir("/sys/class/net"))
+
+
+def listening(netns: str, port: int) -> bool:
+    """Something in `netns` listens on TCP `port` (seen from inside the namespace)."""
+    return bool(run("ip", "netns", "exec", netns, "ss", "-Hltn", f"sport = :{port}", check=False).strip())
+
+
+def wait_listening(entries: Sequence[tuple[str, str, int]], *, what: str, within_s: float = 10.0) -> None:
+    """Until each (label, netns, port) listens; a TargetError naming the laggards after `within_s`."""
+    deadline = time.monotonic() + within_s
+    waiting = list(entries)
+    while waiting and time.monotonic() < deadline:
+        waiting = [e for e in waiting if not listening(e[1], e[2])]
+        if waiting:
+            time.sleep(0.05)
+    if waiting:
+        raise TargetError(f"{what} not serving within {within_s:g} s: {', '.join(e[0] for e in waiting)}")
 
 
 def _sysctl(path: str, value: str) -> None:

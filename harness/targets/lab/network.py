@@ -70,21 +70,9 @@ class LabNetwork(Network):
             pods.remove_pods(self.plan, made)
 
     def _wait_serving(self, made: list[Pod]) -> None:
-        """Each pod's server listens on its first port (seen from inside its namespace)."""
-        deadline = time.monotonic() + 10.0
-        waiting = list(made)
-        while waiting and time.monotonic() < deadline:
-            waiting = [p for p in waiting if not self._listening(pods.netns_name(self.plan, p),
-                                                                 next(iter(p.ports.values())))]
-            if waiting:
-                time.sleep(0.05)
-        if waiting:
-            raise TargetError(f"pods not serving within 10 s: {', '.join(p.ref for p in waiting)}")
-
-    @staticmethod
-    def _listening(netns: str, port: int) -> bool:
-        out = net.run("ip", "netns", "exec", netns, "ss", "-Hltn", f"sport = :{port}", check=False)
-        return bool(out.strip())
+        """Each pod's server listens on its first port."""
+        entries = [(p.ref, pods.netns_name(self.plan, p), next(iter(p.ports.values()))) for p in made]
+        net.wait_listening(entries, what="pods")
 
     def apply_policies(self, documents: Sequence[Mapping[str, Any]]) -> None:
         if "no-policy-enforcement" in self.defects:
@@ -215,7 +203,7 @@ class LabNetwork(Network):
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 5.0
-            while not self._listening(dst.netns, port):
+            while not net.listening(dst.netns, port):
                 if time.monotonic() > deadline or server_proc.poll() is not None:
                     raise TargetError(f"iperf3 server on {dst.label} did not listen on {port}")
                 time.sleep(0.02)

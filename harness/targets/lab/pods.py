@@ -103,11 +103,14 @@ def converge_node(plan: LabPlan, node: LabNode) -> None:
     flush at power-on)."""
     net.run("ip", "netns", "exec", node.name, "sysctl", "-qw", "net.ipv4.ip_forward=1",
             "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0")
-    for other in plan.nodes:
-        if other != node:
-            net.run("ip", "-n", node.name, "route", "replace",
-                    f"198.19.{pod_subnet_octet(other)}.0/24", "via", other.address, "dev",
-                    NODE_IFACE, "onlink")
+    route_pod_subnets(node.name, [other for other in plan.nodes if other != node])
+
+
+def route_pod_subnets(netns: str, via: Iterable[LabNode]) -> None:
+    """In `netns`, each of these nodes' pod subnets via the node's address."""
+    for node in via:
+        net.run("ip", "-n", netns, "route", "replace", f"198.19.{pod_subnet_octet(node)}.0/24",
+                "via", node.address, "dev", NODE_IFACE, "onlink")
 
 
 def load_pods(plan: LabPlan) -> list[Pod]:

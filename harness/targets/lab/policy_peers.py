@@ -11,15 +11,12 @@ runs; the servers stop and the world namespace goes when the context ends (and o
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from ipaddress import IPv4Interface
 
-from harness.targets.base import TargetError
 from harness.targets.lab import net, procs
-from harness.targets.lab.config import LabNode, LabPlan, veth_name
-from harness.targets.lab.pods import pod_subnet_octet
+from harness.targets.lab.config import LabNode, LabPlan, side_host
+from harness.targets.lab.pods import route_pod_subnets
 from harness.targets.network import POD_PORTS, Peer
 
 WORLD_SUFFIX = "wo"
@@ -27,21 +24,13 @@ SERVICE = "policy-peer"
 
 
 def world_node(plan: LabPlan) -> LabNode:
-    network = IPv4Interface(f"{plan.workstation}/{plan.prefix_length}").network
-    address = str(network.broadcast_address - 4)
-    if address in {plan.workstation, plan.vip, *(n.address for n in plan.nodes)}:
-        raise ValueError(f"the world peer's address {address} is taken in the lab's subnet")
-    return LabNode(name=f"{plan.bridge}-{WORLD_SUFFIX}", address=address, controlplane=False, etcd=False,
-                   root_iface=veth_name(plan.bridge, WORLD_SUFFIX, len(plan.nodes)),
-                   rate_kbit=max(n.rate_kbit for n in plan.nodes))
+    return side_host(plan, WORLD_SUFFIX, rate_kbit=max(n.rate_kbit for n in plan.nodes))
 
 
 def _world_up(plan: LabPlan) -> LabNode:
     world = world_node(plan)
     net.node_up(plan, world)
-    for node in plan.nodes:
-        net.run("ip", "-n", world.name, "route", "replace", f"198.19.{pod_subnet_octet(node)}.0/24",
-                "via", node.address, "dev", "eth0", "onlink")
+    route_pod_subnets(world.name, plan.nodes)
     return world
 
 
@@ -67,7 +56,8 @@ def serving(plan: LabPlan) -> Iterator[list[Peer]]:
                     "--ports", ports, "--bind", peer.address]
             pids.append(procs.start(argv, netns=netns, log=plan.log_path(netns, SERVICE),
                                     pid_file=plan.pid_path(netns, SERVICE)))
-        _wait_listening(hosts, next(iter(POD_PORTS.values())))
+        port = next(iter(POD_PORTS.values()))
+        net.wait_listening([(peer.key, netns, port) for peer, netns in hosts], what="policy peers")
         yield [peer for peer, _ in hosts]
     finally:
         procs.stop(pids, timeout_s=2.0)
@@ -75,15 +65,3 @@ def serving(plan: LabPlan) -> Iterator[list[Peer]]:
         for _, netns in hosts:
             plan.pid_path(netns, SERVICE).unlink(missing_ok=True)
         remove(plan)
-
-
-def _wait_listening(hosts: list[tuple[Peer, str]], port: int) -> None:
-    deadline = time.monotonic() + 10.0
-    waiting = list(hosts)
-    while waiting and time.monotonic() < deadline:
-        waiting = [(p, ns) for p, ns in waiting if not net.run(
-            "ip", "netns", "exec", ns, "ss", "-Hltn", f"sport = :{port}", check=False).strip()]
-        if waiting:
-            time.sleep(0.05)
-    if waiting:
-        raise TargetError(f"policy peers not serving within 10 s: {', '.join(p.key for p, _ in waiting)}")

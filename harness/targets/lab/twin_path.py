@@ -10,28 +10,17 @@ defect of the nodes' links, not of the twin path, so it still fails.
 
 from __future__ import annotations
 
-from ipaddress import IPv4Interface
-
 from harness.targets.lab import net
-from harness.targets.lab.config import LabNode, LabPlan, shaped_rate_kbit, veth_name
+from harness.targets.lab.config import LabNode, LabPlan, shaped_rate_kbit, side_host
 
 SUFFIXES = ("twa", "twb")
 
 
 def twin_nodes(plan: LabPlan, link_mbit: float) -> tuple[LabNode, LabNode]:
-    """The two ends: the third- and second-to-last addresses of the lab's subnet (the last is the
-    storage client's), shaped at the healthy rate for `link_mbit` whatever the defects say."""
-    network = IPv4Interface(f"{plan.workstation}/{plan.prefix_length}").network
-    taken = {plan.workstation, plan.vip, *(n.address for n in plan.nodes)}
-    ends = []
-    for offset, suffix in zip((3, 2), SUFFIXES, strict=True):
-        address = str(network.broadcast_address - offset)
-        if address in taken:
-            raise ValueError(f"the twin path's address {address} is taken in the lab's subnet")
-        ends.append(LabNode(name=f"{plan.bridge}-{suffix}", address=address, controlplane=False,
-                            etcd=False, root_iface=veth_name(plan.bridge, suffix, len(plan.nodes)),
-                            rate_kbit=shaped_rate_kbit(link_mbit)))
-    return ends[0], ends[1]
+    """The two ends (`config.SIDE_HOSTS`), shaped at the healthy rate for `link_mbit` whatever
+    the defects say."""
+    a, b = (side_host(plan, suffix, rate_kbit=shaped_rate_kbit(link_mbit)) for suffix in SUFFIXES)
+    return a, b
 
 
 def ensure(plan: LabPlan, link_mbit: float) -> tuple[LabNode, LabNode]:
