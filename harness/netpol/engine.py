@@ -89,6 +89,11 @@ def _side(cluster: Cluster, policies: Sequence[Policy], direction: Direction, *,
     return Side(direction, subject.key, False, "no rule allows; isolated by", isolating)
 
 
+def _port_protocols(ports: Iterable[int | tuple[int, str]]) -> list[tuple[int, str]]:
+    """Numbers (TCP) or (number, protocol) as (number, protocol)."""
+    return [(p, "TCP") if isinstance(p, int) else (int(p[0]), str(p[1])) for p in ports]
+
+
 def expected_matrix(cluster: Cluster, policies: Sequence[Policy], ports: Iterable[int | tuple[int, str]],
                     *, pods: Iterable[str] | None = None, include_self: bool = False) -> Matrix:
     """The expected verdict for every ordered pod pair (by `namespace/name`) and port.
@@ -96,7 +101,7 @@ def expected_matrix(cluster: Cluster, policies: Sequence[Policy], ports: Iterabl
     `ports` are numbers (TCP) or (number, protocol); `pods` limits the pairs to those pod keys.
     """
     chosen = [cluster.pod(k) for k in pods] if pods is not None else list(cluster.pods)
-    wanted = [(p, "TCP") if isinstance(p, int) else (int(p[0]), str(p[1])) for p in ports]
+    wanted = _port_protocols(ports)
     cells: dict[Connection, bool] = {}
     reasons: dict[Connection, str] = {}
     for src in chosen:
@@ -119,7 +124,7 @@ def expected_peer_matrix(cluster: Cluster, policies: Sequence[Policy], ports: It
     `world` (an External, keyed by its address) or `node` (keyed `node/<name>`: the pod's own
     node is its `host`, any other a `remote-node`).
     """
-    wanted = [(p, "TCP") if isinstance(p, int) else (int(p[0]), str(p[1])) for p in ports]
+    wanted = _port_protocols(ports)
     cells: dict[Connection, bool] = {}
     reasons: dict[Connection, str] = {}
     for pod_key, node in pod_nodes.items():
