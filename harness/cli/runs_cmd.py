@@ -121,6 +121,8 @@ def noise_command(
     last: Annotated[int, typer.Option(help="use the newest this many runs that passed")] = 10,
     profile: Annotated[str | None, typer.Option(help="only runs of this profile name, e.g. lab")] = None,
     metric: Annotated[str, typer.Option(help="only metrics starting with this, e.g. network.")] = "",
+    depth: Annotated[str | None, typer.Option(
+        help="only runs at this benchmark depth: quick (acceptance) or full (-m benchmark)")] = None,
     min_runs: Annotated[int, typer.Option(help="leave out series seen in fewer runs")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="print the series as a JSON list")] = False,
 ) -> None:
@@ -128,7 +130,7 @@ def noise_command(
     the newest runs that passed, noisiest first (the yardstick for run lengths and thresholds)."""
     skipped: list[RunFileError] = []
     frames = load_frames(runs_dir, skipped=skipped)
-    run_ids = chosen_runs(frames, last=last, profile=profile)
+    run_ids = chosen_runs(frames, last=last, profile=profile, depth=depth)
     found = series_noise(frames, run_ids, min_runs=min_runs, metric_prefix=metric)
     if as_json:
         typer.echo(json.dumps([{**asdict(n), "cv": n.cv} for n in found], indent=2))

@@ -5,6 +5,7 @@ only for suites/ and scenarios/ or when `--profile`/`--target` is given, so the 
 tests never touch a cluster. Everything lives in submodules, loaded through `pytest_plugins`.
 """
 
+from harness.plugin.depth import Depth, depth
 from harness.plugin.fixtures import Measure, measure, profile, record_timeline, target
 
 pytest_plugins = [
@@ -17,4 +18,4 @@ pytest_plugins = [
     "harness.plugin.timing",
 ]
 
-__all__ = ["Measure", "measure", "profile", "record_timeline", "target"]
+__all__ = ["Depth", "Measure", "depth", "measure", "profile", "record_timeline", "target"]

@@ -27,6 +27,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="kubernetes target: talosconfig (default: profile, $TALOSCONFIG, ~/.talos/config)")
     group.addoption("--no-report", action="store_true", default=False,
                     help="don't rebuild the HTML report (reports/index.html) at the end of the run")
+    group.addoption("--depth", default=None, choices=("quick", "full"),
+                    help="benchmark length: quick (acceptance) or full (trend figures); default full "
+                         "when -m selects `benchmark`, quick otherwise")
     group.addoption("--keep-lab", action="store_true", default=False,
                     help="leave the lab running at the end if this session brought it up")
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from harness.errors import HarnessError, ProfileError
+from harness.plugin.depth import session_depth
 from harness.plugin.items import OutcomeRecorder
 from harness.plugin.state import (
     WORKER_RUN_ID,
@@ -134,6 +135,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         harness_version=harness_version(),
         started=utc_now_iso(),
         writer=this_writer(),
+        depth=session_depth(session.config).name,
     )
     if state.records:
         _recover_crashed_runs(session.config, state.runs_dir)

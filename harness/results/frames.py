@@ -12,7 +12,7 @@ import pandas as pd
 from harness.results.store import RunFileError, read_run_file, run_files
 
 RUN_COLUMNS = ["run_id", "label", "target", "profile", "harness_version", "started", "ended",
-               "status", "components", "path"]
+               "status", "depth", "components", "path"]
 OUTCOME_COLUMNS = ["run_id", "nodeid", "outcome", "duration_s", "message", "worker"]
 MEASUREMENT_COLUMNS = ["run_id", "metric", "series", "value", "unit", "higher_is_better",
                        "ceiling", "tags", "nodeid", "time"]

@@ -36,11 +36,14 @@ class SeriesNoise:
 
 
 def chosen_runs(frames: RunFrames, *, last: int, profile: str | None = None,
-                statuses: tuple[str, ...] = ("passed",)) -> list[str]:
-    """Ids of the newest `last` runs of `profile` (any, if None) whose status is one of `statuses`."""
+                statuses: tuple[str, ...] = ("passed",), depth: str | None = None) -> list[str]:
+    """Ids of the newest `last` runs of `profile` (any, if None) whose status is one of `statuses`,
+    at benchmark `depth` (`quick`, `full`; any, if None: quick and full runs differ in length)."""
     runs = frames.runs
     if profile is not None:
         runs = runs[runs["profile"].astype(str) == profile]
+    if depth is not None:
+        runs = runs[runs["depth"].astype(str) == depth]
     runs = runs[runs["status"].astype(str).isin(statuses)]
     return [str(run_id) for run_id in runs.tail(max(last, 0))["run_id"]]
 

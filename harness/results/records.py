@@ -16,6 +16,7 @@ FORMAT_NAME = "cluster-harness/run"
 FORMAT_VERSION = 1
 
 RunStatus = Literal["running", "passed", "failed", "interrupted", "incomplete", "crashed"]
+RunDepth = Literal["quick", "full"]
 OutcomeKind = Literal["passed", "failed", "skipped", "error", "xfailed", "xpassed"]
 
 
@@ -88,6 +89,8 @@ class RunMeta:
     label: str | None = None
     ended: str | None = None
     status: RunStatus = "running"
+    depth: RunDepth | None = None
+    """`quick` or `full` benchmarks (`harness.plugin.depth`); None in older files."""
     components: dict[str, str] = field(default_factory=dict)
     crashed_workers: list[str] = field(default_factory=list)
     writer: Writer | None = None

@@ -24,7 +24,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from harness.results.records import OutcomeKind, RunStatus
+from harness.results.records import OutcomeKind, RunDepth, RunStatus
 from harness.validation import format_location
 
 MAX_PROBLEMS_SHOWN = 3
@@ -76,6 +76,7 @@ class RunShape(_Shape):
     label: str | None = None
     ended: IsoTime | None = None
     status: RunStatus
+    depth: RunDepth | None = None
     components: dict[str, str] = {}
     crashed_workers: list[str] = []
     writer: WriterShape | None = None

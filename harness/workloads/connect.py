@@ -23,7 +23,8 @@ from typing import Literal
 
 DENIED_AFTER_S = 1.5
 MAX_PROBES = 2000
-MAX_PARALLEL = 64
+MAX_PARALLEL = 128
+"""Threads per probing process: a policy-matrix source (8 pods and 5 peers x 6 cells) in one batch."""
 UDP_PAYLOAD = b"harness-probe"
 UDP_RESEND_S = 0.5
 
@@ -93,8 +94,9 @@ def probe(spec: ProbeSpec, timeout_s: float = DENIED_AFTER_S) -> ProbeResult:
 
 
 def probe_many(specs: list[ProbeSpec], *, timeout_s: float = DENIED_AFTER_S,
-               parallel: int = 32) -> list[ProbeResult]:
-    """All probes at once (bounded): the whole batch takes about one timeout, not one per probe."""
+               parallel: int = MAX_PARALLEL) -> list[ProbeResult]:
+    """All probes at once (bounded): the whole batch takes about one timeout, not one per probe
+    (with fewer threads than probes, each round of denied ones costs a timeout of its own)."""
     if len(specs) > MAX_PROBES:
         raise ValueError(f"{len(specs)} probes exceed the bound of {MAX_PROBES}")
     workers = max(1, min(parallel, MAX_PARALLEL, len(specs)))
@@ -107,7 +109,7 @@ def main() -> None:
     specs = [ProbeSpec(str(p["address"]), int(p["port"]), str(p.get("protocol", "TCP")))
              for p in request["probes"]]
     results = probe_many(specs, timeout_s=float(request.get("timeout_s", DENIED_AFTER_S)),
-                         parallel=int(request.get("parallel", 32)))
+                         parallel=int(request.get("parallel", MAX_PARALLEL)))
     json.dump([asdict(r) for r in results], sys.stdout)
 
 

@@ -9,7 +9,7 @@ from ipaddress import IPv4Address
 
 import pytest
 
-from harness.plugin import Measure
+from harness.plugin import Depth, Measure
 from harness.profile import Profile
 from harness.targets.base import Target
 from harness.targets.network import LoadBalancer
@@ -17,7 +17,8 @@ from harness.workloads.http_load import run_load
 
 BACKENDS = 3
 LOAD_USERS = 12  # keep-alive connections: per-connection balancing needs several per backend
-LOAD_SECONDS = 5.0
+LOAD_SECONDS = (3.0, 10.0)
+"""Locust's run: the acceptance run's length, and the full one under `-m benchmark`."""
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +59,8 @@ def test_lb_answers_from_workstation(balancer: LoadBalancer) -> None:
 
 
 @pytest.mark.benchmark
-def test_every_backend_gets_traffic(balancer: LoadBalancer, measure: Measure) -> None:
-    result = run_load(url=balancer.url, users=LOAD_USERS, seconds=LOAD_SECONDS)
+def test_every_backend_gets_traffic(balancer: LoadBalancer, measure: Measure, depth: Depth) -> None:
+    result = run_load(url=balancer.url, users=LOAD_USERS, seconds=depth.pick(*LOAD_SECONDS))
     measure("network.lb.rps", result.rps, "req/s", higher_is_better=True, backends=BACKENDS)
     for name, value in (("p50", result.p50_ms), ("p95", result.p95_ms), ("p99", result.p99_ms)):
         measure(f"network.lb.latency.{name}", value, "ms", higher_is_better=False)

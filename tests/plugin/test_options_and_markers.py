@@ -22,6 +22,7 @@ def test_options_appear_in_help(project: pytest.Pytester) -> None:
         "*--kube-context=NAME*",
         "*--talosconfig=PATH*",
         "*--no-report*",
+        "*--depth={quick,full}*",
     ])
 
 

@@ -60,10 +60,11 @@ def record_goodput(recorder: RunRecorder, goodput: dict[tuple[str, str], float])
     pods = {n: SimpleNamespace(name=f"iperf-{n}") for n in nodes}
     for pair in goodput:
         a, b = pair
-        first = {pair: iperf3(client=a, server=b, seconds=throughput.SECONDS)}
-        throughput.test_node_to_node_goodput(target, LAB, Measure(recorder, "n2n"), pair, first)
-        first = {pair: iperf3(client=pods[a], server=pods[b], seconds=throughput.SECONDS)}
-        throughput.test_pod_to_pod_goodput(target, LAB, Measure(recorder, "p2p"), pods, pair, first)
+        seconds = throughput.QUICK_S
+        first = {pair: iperf3(client=a, server=b, seconds=seconds)}
+        throughput.test_node_to_node_goodput(target, LAB, Measure(recorder, "n2n"), pair, first, seconds)
+        first = {pair: iperf3(client=pods[a], server=pods[b], seconds=seconds)}
+        throughput.test_pod_to_pod_goodput(target, LAB, Measure(recorder, "p2p"), pods, pair, first, seconds)
 
 
 def outage_samples(outage_s: float = 3.0, rate_hz: float = 20.0, timeout_s: float = 0.5) -> list[Sample]:

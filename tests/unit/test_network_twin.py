@@ -14,7 +14,7 @@ from harness.profile import load_profile
 from harness.targets.lab.config import make_plan, shaped_rate_kbit
 from harness.targets.lab.twin_path import twin_nodes
 from harness.workloads.iperf3 import Iperf3Result
-from suites.network.test_throughput import _measure_pair, _record_and_check
+from suites.network.test_throughput import QUICK_S, _measure_pair, _record_and_check
 
 LAB = load_profile(Path(__file__).resolve().parents[2] / "profiles" / "lab.yaml")
 
@@ -48,7 +48,7 @@ def judge(profile: Any, *figures: float, twin: float | None) -> list[tuple[str, 
     def measure(metric: str, value: float, *args: Any, **kwargs: Any) -> None:
         recorded.append((metric, value))
     judged = _measure_pair(run(figures[0]), pair(*figures[1:]), target=target_with_twin(twin),
-                           profile=profile)
+                           profile=profile, seconds=QUICK_S)
     _record_and_check(judged, kind="node_to_node", profile=profile, measure=measure)  # type: ignore[arg-type]
     return recorded
 
@@ -64,7 +64,7 @@ def test_twin_path_sits_beside_the_nodes_at_the_healthy_rate() -> None:
 
 def test_a_pair_at_the_roofline_needs_no_twin() -> None:
     target = target_with_twin(930)
-    judged = _measure_pair(run(936), pair(), target=target, profile=LAB)
+    judged = _measure_pair(run(936), pair(), target=target, profile=LAB, seconds=QUICK_S)
     assert judged.twin is None and judged.bound_mbit == LAB.switch.goodput_mbit and target.twins == []
 
 
@@ -92,7 +92,7 @@ def test_a_machine_too_busy_to_emulate_a_link_says_so() -> None:
 def test_a_pair_that_could_not_run_raises_its_own_error() -> None:
     with pytest.raises(RuntimeError, match="did not listen"):
         _measure_pair(RuntimeError("iperf3 server on cp2 did not listen"), pair(),
-                      target=target_with_twin(900), profile=LAB)
+                      target=target_with_twin(900), profile=LAB, seconds=QUICK_S)
 
 
 def test_without_a_twin_path_the_roofline_judges() -> None:

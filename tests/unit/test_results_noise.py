@@ -16,9 +16,10 @@ from harness.results.noise import SeriesNoise, chosen_runs, series_noise
 from harness.results.synthetic import History, write_history
 
 
-def frames(values: dict[str, list[float]], statuses: list[str], profile: str = "lab") -> RunFrames:
-    runs = [{"run_id": f"r{i}", "profile": profile, "status": s, "started": f"2026-12-03T0{i}"}
-            for i, s in enumerate(statuses)]
+def frames(values: dict[str, list[float]], statuses: list[str], profile: str = "lab",
+           depths: list[str] | None = None) -> RunFrames:
+    runs = [{"run_id": f"r{i}", "profile": profile, "status": s, "started": f"2026-12-03T0{i}",
+             "depth": depths[i] if depths else None} for i, s in enumerate(statuses)]
     rows = [{"run_id": f"r{i}", "metric": series.split("{")[0], "series": series, "value": v,
              "unit": "Mbit/s"} for series, figures in values.items() for i, v in enumerate(figures)]
     return RunFrames(runs=pd.DataFrame(runs, columns=RUN_COLUMNS),
@@ -45,6 +46,13 @@ def test_a_series_in_too_few_runs_and_other_metrics_are_left_out() -> None:
     assert [n.series for n in series_noise(found, chosen_runs(found, last=3), metric_prefix="storage.")] == [
         "storage.read"]
     assert chosen_runs(found, last=3, profile="homelab") == []
+
+
+def test_runs_of_one_depth_only_when_asked() -> None:
+    found = frames({"storage.read": [100, 90, 110, 95]}, ["passed"] * 4,
+                   depths=["quick", "full", "quick", "full"])
+    assert chosen_runs(found, last=10, depth="full") == ["r1", "r3"]
+    assert chosen_runs(found, last=10) == ["r0", "r1", "r2", "r3"]
 
 
 def test_a_moving_series_around_zero_is_infinitely_noisy() -> None:

@@ -98,7 +98,7 @@ class LabNetwork(Network):
 
     def _connect(self, netns: str, label: str, destinations: Sequence[tuple[str, int, str]],
                  timeout_s: float) -> list[ProbeResult]:
-        request = {"timeout_s": timeout_s, "parallel": 32,
+        request = {"timeout_s": timeout_s,
                    "probes": [{"address": a, "port": p, "protocol": proto} for a, p, proto in destinations]}
         argv = ["ip", "netns", "exec", netns, sys.executable, "-m", "harness.workloads.connect"]
         try:
