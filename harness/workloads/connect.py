@@ -22,6 +22,9 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 DENIED_AFTER_S = 1.5
+FIRST_LOOK_S = 0.5
+"""A first look's deny timeout: 50 x the slowest allowed connect measured. A cell it shows
+denied against expectation is probed again with `DENIED_AFTER_S` before any verdict."""
 MAX_PROBES = 2000
 MAX_PARALLEL = 128
 """Threads per probing process: a policy-matrix source (8 pods and 5 peers x 6 cells) in one batch."""
@@ -72,7 +75,7 @@ def _udp(spec: ProbeSpec, timeout_s: float) -> tuple[Outcome, str]:
             sock.connect((spec.address, spec.port))
             while (left := deadline - time.monotonic()) > 0:
                 sock.send(UDP_PAYLOAD)
-                sock.settimeout(min(UDP_RESEND_S, left))
+                sock.settimeout(min(UDP_RESEND_S, timeout_s / 2, left))  # two sends at least
                 try:
                     sock.recv(512)
                     return "open", ""

@@ -6,18 +6,20 @@ fast (1 s in the acceptance run, 3 s under `-m benchmark`; on the lab 1 s runs m
 within the first tenth of a second, and the first
 runs go in rounds of pairs that share no endpoint, at once (`harness.workloads.rounds`; only the
 pairs the session selected). A first run that reaches the profile's `min_link_fraction` of the
-ceiling passes. A shorter one is judged the way the storage figures are: the target's twin path
-(`Network.link_twin`, iperf3 across a healthy link's shape that no node shares) runs next, then
-the pair once more, alone, and the better pair run must reach the fraction of min(ceiling,
-twin). On the lab every link is emulated by this machine's cores, so a busy machine slows the
-twin alike; a slow link is the pair's alone. The twin itself must reach
-`min_link_twin_fraction` of the ceiling, or the run measured the machine.
+ceiling passes. A shorter one is judged the way the storage figures are, against the target's
+twin path (`Network.link_twin`, iperf3 across a healthy link's shape that no node shares): the
+twin runs, then the pair once more, alone, and a run must reach the fraction of min(ceiling,
+the twin run next to it); up to `TWIN_ATTEMPTS` such twin-and-pair runs (right after the lab
+comes up, Ceph's start-up work moved first runs to 590-940 Mbit/s). On the lab every link is
+emulated by this machine's cores, so a busy machine slows the twin alike; a slow link is the
+pair's alone. The twin itself must reach `min_link_twin_fraction` of the ceiling, or the run
+measured the machine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -30,6 +32,7 @@ from harness.workloads.rounds import run_in_rounds
 
 QUICK_S = 1.0
 FULL_S = 3.0
+TWIN_ATTEMPTS = 3
 
 pytestmark = pytest.mark.benchmark
 
@@ -73,24 +76,43 @@ class Judged:
     note: str
     twin: Iperf3Result | None = None
 
+    @property
+    def share(self) -> float:
+        """The run's goodput as a share of its bound."""
+        return self.result.goodput_mbit / self.bound_mbit if self.bound_mbit > 0 else 0.0
+
 
 def _measure_pair(first: Iperf3Result | Exception, run: Callable[[], Iperf3Result], *, target: Target,
                   profile: Profile, seconds: float) -> Judged:
-    """The first run (from the rounds), else the twin and a second run alone."""
+    """The first run (from the rounds) if it reaches the roofline's share; else runs alone, each
+    right after a twin run, until one reaches its twin's share (at most `TWIN_ATTEMPTS`).
+
+    Each run is judged against the twin measured next to it, not one twin against all runs: on
+    a busy machine the load moves between runs, and a defect's link (a tenth of the twin or
+    less) falls short at every attempt."""
     if isinstance(first, Exception):
         raise first
     ceiling = profile.switch.goodput_mbit
-    if first.goodput_mbit >= profile.expectations.min_link_fraction * ceiling:
+    fraction = profile.expectations.min_link_fraction
+    if first.goodput_mbit >= fraction * ceiling:
         return Judged(first, ceiling, "")
-    twin = target.network.link_twin(seconds=seconds)
-    second = run()
-    best = max(first, second, key=lambda r: r.goodput_mbit)
-    runs = (f"best of 2 runs: {first.goodput_mbit:.0f} (in its round) and "
-            f"{second.goodput_mbit:.0f} Mbit/s (alone)")
-    if twin is None:
-        return Judged(best, ceiling, f"{runs}; no twin path on this target")
-    bound = min(ceiling, twin.goodput_mbit)
-    return Judged(best, bound, f"{runs}; twin path {twin.goodput_mbit:.0f} Mbit/s", twin)
+    seen = [f"{first.goodput_mbit:.0f} (in its round)"]
+    judged: list[Judged] = []
+    for _ in range(TWIN_ATTEMPTS):
+        twin = target.network.link_twin(seconds=seconds)
+        again = run()
+        if twin is None:
+            result = max(first, again, key=lambda r: r.goodput_mbit)
+            return Judged(result, ceiling, f"best of 2 runs: {seen[0]} and {again.goodput_mbit:.0f} "
+                                           "Mbit/s (alone); no twin path on this target")
+        seen.append(f"{again.goodput_mbit:.0f} after a twin run of {twin.goodput_mbit:.0f}")
+        # The round's run is judged beside the first twin as well: it may be the pair's best.
+        runs = [again] if judged else [first, again]
+        judged += [Judged(r, min(ceiling, twin.goodput_mbit), "", twin) for r in runs]
+        if max(j.share for j in judged) >= fraction:
+            break
+    best = max(judged, key=lambda j: j.share)
+    return replace(best, note="runs: " + ", ".join(seen) + " Mbit/s")
 
 
 def _record_and_check(judged: Judged, *, kind: str, profile: Profile, measure: Measure) -> None:

@@ -17,8 +17,9 @@ def storage_off_reason(profile: Profile) -> str | None:
     return None
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _storage_on(profile: Profile) -> None:
+    """Module-scoped, so it runs before the modules' own fixtures (a volume, a bucket, a reading)."""
     reason = storage_off_reason(profile)
     if reason:
         pytest.skip(reason)

@@ -1,6 +1,6 @@
 """Ceph health: the cluster is whole and configured as the profile says.
 
-Each check reads one `ceph status` (plus `ceph osd pool ls detail`), through the target: the lab's
+The checks read one `ceph status` (plus `ceph osd pool ls detail`) together, through the target: the lab's
 CLI or the Rook toolbox. Warnings the profile allows (`expectations.allowed_ceph_warnings`) pass.
 """
 
@@ -13,8 +13,9 @@ from harness.targets.base import Target
 from harness.workloads.ceph_status import CephStatus
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def status(target: Target) -> CephStatus:
+    """One reading for the module: the checks judge the same moment, and each costs no CLI call."""
     return target.storage.health()
 
 

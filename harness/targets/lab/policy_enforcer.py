@@ -10,6 +10,7 @@ Enforced in pod namespaces only: VRRP and health traffic between nodes stays unt
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from ipaddress import ip_address, ip_network
 from typing import Any
@@ -226,11 +227,15 @@ def enforce(plan: LabPlan, pods: Sequence[Pod], ns_labels: Mapping[str, Mapping[
             compiler.add_k8s(doc)
         elif doc.get("kind") in ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
             compiler.add_cilium(doc)
-    for pod in pods:
-        ns = netns_name(plan, pod)
+
+    def install(pod: Pod) -> None:
         # One transaction: add (so delete cannot fail), delete, then the new table.
         script = f"table inet {TABLE} {{}}\ndelete table inet {TABLE}\n" + compiler.table(pod, egress=egress)
-        net.run("ip", "netns", "exec", ns, "nft", "-f", "-", input_text=script)
+        net.run("ip", "netns", "exec", netns_name(plan, pod), "nft", "-f", "-", input_text=script)
+
+    # Every pod's table at once, as each node's agent would; returns when all are in force.
+    with ThreadPoolExecutor(max_workers=min(8, len(pods) or 1)) as pool:
+        list(pool.map(install, pods))
 
 
 def clear(plan: LabPlan, pods: Sequence[Pod]) -> None:
