@@ -47,6 +47,12 @@ class Proof:
     defect that fails it every time)."""
 
     @property
+    def seeded(self) -> tuple[str, ...]:
+        """The defects the lab is built with: one, or several joined by `+` (faults that only
+        together hide what a check looks for)."""
+        return tuple(self.defect.split("+"))
+
+    @property
     def names(self) -> set[str]:
         """The failed checks as the run file names them (test name with parameters; a scenario's
         name), without the expectations."""
@@ -152,6 +158,14 @@ PROOFS: tuple[Proof, ...] = (
     # The gateway's node: every GET crosses its uplink, `rados bench` from the client mostly not.
     Proof("slow-link:wk1", (f"{OBJECT}test_object_get_throughput",),
           _ids(OBJECT, "test_object_get_throughput"), storage=True),
+    # One OSD at 5 % of a CPU: most random I/O waits for it (measured 2026-12-04: 4k read and
+    # write IOPS a tenth of a healthy lab's, under the profile's floors at half of it).
+    Proof("osd-cpu-starved:cp2", (f"{BLOCK}test_random_4k",),
+          _ids(BLOCK, "test_random_4k[rand-write-4k]", "test_random_4k[rand-read-4k]"), storage=True),
+    # The gateway at 5 % of a CPU: S3 slows, `rados bench` beside it does not.
+    Proof("rgw-cpu-starved", (OBJECT.removesuffix("::"),),
+          _ids(OBJECT, "test_object_get_throughput", "test_object_put_throughput", "test_small_objects"),
+          storage=True),
     # --- scenarios --------------------------------------------------------------------------
     # Measured (lab, 2026-12-02): the API stays away until the node is back (8.1 s, 37.5 %).
     _scenario("vip-stuck", "vip-holder-power-loss", "vip.changes", "api.longest_unavailable_s",
@@ -159,6 +173,13 @@ PROOFS: tuple[Proof, ...] = (
     # A 5 s election timeout: 9.95 s without the API, 9 % available.
     _scenario("etcd-slow-election", "etcd-leader-killed", "api.longest_unavailable_s",
               "api.availability_pct"),
+    # Nobody stands within the 6 s the leader is away, and it is not re-elected within the window.
+    _scenario("etcd-stalled-election", "etcd-leader-killed", "leader.changes", "api.longest_unavailable_s",
+              "api.availability_pct"),
+    # The healed follower deposes the leader; the elections after it take 2.5 s and more.
+    # The window may end before the cluster reports the new term (6.4 s without the API, 54 %).
+    _scenario("etcd-no-prevote-slow", "follower-partitioned", "api.longest_unavailable_s",
+              "api.availability_pct", may=("term.changes",)),
     # The forced election costs 0.7-2 s of API: over the 1 s line in some runs (1.8 s, 87 %).
     _scenario("etcd-no-prevote", "follower-partitioned", "term.changes",
               may=("api.longest_unavailable_s", "api.availability_pct")),
@@ -171,6 +192,9 @@ PROOFS: tuple[Proof, ...] = (
     # PGs re-peering after power-on, so the degraded count may pass.
     _scenario("osd-slow-markdown", "osd-node-power-loss", "io.longest_stall_s", "io.continued_mib",
               may=("health.degraded_samples",), storage=True),
+    # The worker's OSD stays dead after power-on: its peers report it down (20 s grace, then
+    # refused connections once the node is back), PGs stay degraded, health never returns to OK.
+    _scenario("osd-no-autostart:wk1", "osd-node-power-loss", "health.ok_after_power_on_s", storage=True),
     # --- the Kubernetes lab (through the kubernetes target) ---------------------------------
     Proof("apiserver-down:cp3", ("suites/controlplane",), _ids(CP, "test_member_reachable_directly[cp3]"),
           profile=KUBE_LAB),
@@ -193,13 +217,11 @@ NOT_YET: dict[str, frozenset[str]] = {
     # Check instances and expectations no defect fails yet, per profile: each one is work left in
     # issue 12. The coverage test fails when one is covered but still listed, or a new one appears.
     LAB: frozenset({
-        *_ids(BLOCK, "test_random_4k[rand-write-4k]", "test_random_4k[rand-read-4k]"),
-        *_ids(OBJECT, "test_object_put_throughput", "test_small_objects"),
-        *_ids("scenarios/etcd-leader-killed.yaml::expect ", "leader.changes"),
-        *_ids("scenarios/follower-partitioned.yaml::expect ", "api.longest_unavailable_s",
-              "api.availability_pct"),
-        *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.degraded_samples",
-              "health.ok_after_power_on_s"),
+        # A cluster that never says "degraded" while an OSD is truly gone needs Ceph kept from
+        # marking it down even when peers are refused after power-on (fast fail): the `nodown`
+        # flag does, but then I/O stays stuck past the writer's end and fio, killed, leaves no
+        # completion log to measure the stall from (measured 2026-12-04). Work left in issue 12.
+        *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.degraded_samples"),
     }),
     KUBE_LAB: frozenset({
         *_ids(CP, "test_exactly_one_leader", "test_vip_answers", "test_vip_held_by_a_controlplane_node",

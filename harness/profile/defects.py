@@ -24,6 +24,11 @@ CATALOGUE: dict[str, DefectKind] = {
         DefectKind("etcd-no-prevote", "etcd runs without --pre-vote: a healed partition forces an election"),
         DefectKind("etcd-split-brain", "cp3 bootstraps a cluster of its own: two members claim leadership"),
         DefectKind("etcd-slow-election", "etcd election timeout of 5 s: losing the leader stalls the API"),
+        DefectKind("etcd-stalled-election", "etcd election timeout of 15 s: a killed leader is "
+                   "back before any follower stands, and the API waits for it"),
+        DefectKind("etcd-no-prevote-slow", "etcd runs without --pre-vote and with a 2.5 s election "
+                   "timeout (as tuned for slow SD cards): a healed partition deposes the leader and "
+                   "the cluster has none for 2.5-5 s"),
         DefectKind("vip-unassigned", "no keepalived runs: nobody holds the control-plane VIP"),
         DefectKind("vip-on-worker", "the VIP is configured statically on the worker, which runs no etcd"),
         DefectKind("congested-switch", "every node's link is shaped to 64 kbit/s, as on a saturated switch"),
@@ -51,6 +56,12 @@ CATALOGUE: dict[str, DefectKind] = {
                    "no OSD may stop"),
         DefectKind("osd-slow-markdown", "OSD heartbeat grace of 120 s: a dead node's OSD is not "
                    "marked down in time, I/O to its PGs stalls through the outage"),
+        DefectKind("osd-cpu-starved", "the named node's Ceph OSD may use a twentieth of one CPU (a CFS "
+                   "quota on its cgroup): every I/O it serves waits for CPU", True),
+        DefectKind("rgw-cpu-starved", "the Ceph object gateway may use a twentieth of one CPU (a CFS "
+                   "quota on its cgroup): S3 slows, RADOS does not"),
+        DefectKind("osd-no-autostart", "the named node's Ceph OSD does not start when the node "
+                   "powers on (as an OSD whose unit or device does not come up at boot)", True),
         DefectKind("apiserver-down", "Kubernetes lab: the named node's kube-apiserver never runs "
                    "(the VIP stays on the others)", True),
         DefectKind("kubelet-down", "Kubernetes lab: the named node's kubelet (its kwok) never "

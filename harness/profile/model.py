@@ -131,6 +131,16 @@ class Expectations(Strict):
     min_storage_write_fraction: float = Field(default=0.8, gt=0, le=1)
     min_object_get_fraction: float = Field(default=0.8, gt=0, le=1)
     """S3 GET's share of min(roofline, `rados bench` read): the gateway's hop costs CPU."""
+    min_object_put_fraction: float = Field(default=0.5, gt=0, le=1)
+    """S3 PUT's share of min(roofline, `rados bench` write): the gateway writes each object
+    through RADOS itself, in 4 MiB parts, at a cost in CPU and latency the twin does not pay."""
+    min_random_read_iops: float | None = Field(default=None, gt=0)
+    """4 KiB random reads (fio on RBD, queue depth 32): no link sets their ceiling, the OSDs' CPU
+    and media do, so the floor is the cluster's own (None: recorded, not judged)."""
+    min_random_write_iops: float | None = Field(default=None, gt=0)
+    min_small_object_put_ops: float | None = Field(default=None, gt=0)
+    """64 KiB S3 PUTs per second (8 clients): bound by the gateway's and OSDs' latency."""
+    min_small_object_get_ops: float | None = Field(default=None, gt=0)
     min_storage_twin_fraction: float = Field(default=0.4, gt=0, le=1)
     """Share of the link roofline Ceph's own benchmark (the twin) must reach on the same path: the
     harness figures are judged against min(roofline, twin), so this is what catches a slow link."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from harness.targets.base import TargetError
 from harness.workloads.ceph_status import CephStatus
-from harness.workloads.cephbench import Twin
+from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.fio import FioJob, FioResult, IoCompletion
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
 
@@ -114,9 +114,9 @@ class Storage(ABC):
         (`on`), `total_mib` in all; the image is removed after it."""
 
     @abstractmethod
-    def object_read_twin(self, *, seconds: int) -> Twin:
-        """`rados bench` sequential 4 MiB reads from the S3 client's host, of objects it wrote
-        for `seconds` first; they are removed after it."""
+    def object_twins(self, *, seconds: int) -> ObjectTwins:
+        """`rados bench` from the S3 client's host: 4 MiB writes for `seconds`, then sequential
+        reads of what it wrote (for as long at most); the objects are removed after it."""
 
     def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
         """Start one fio job in the background; targets without it refuse in one sentence."""

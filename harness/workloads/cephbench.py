@@ -30,6 +30,15 @@ class Twin:
 
 
 @dataclass(frozen=True)
+class ObjectTwins:
+    """`rados bench` from the S3 client's host: its write phase beside S3 PUT, the sequential
+    read of what it wrote beside S3 GET."""
+
+    write: Twin
+    read: Twin
+
+
+@dataclass(frozen=True)
 class RbdBench:
     ops: int
     seconds: float

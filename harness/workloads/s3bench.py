@@ -109,11 +109,14 @@ def _client(spec: S3BenchSpec, access_key: str, secret_key: str) -> Any:
                                       s3={"addressing_style": "path"}))
 
 
-def _phase(op: str, size: int, keys: list[str], spec: S3BenchSpec, s3: Any) -> S3PhaseResult:
+def _phase(op: str, size: int, keys: list[str], spec: S3BenchSpec,
+           s3: Any) -> tuple[S3PhaseResult, list[str]]:
+    """One phase, and the keys it completed (a PUT phase cut short by `max_s` wrote only those)."""
     body = os.urandom(size)
     deadline = time.monotonic() + spec.max_s
     latencies: list[float] = []
     errors: list[str] = []
+    done: list[str] = []
 
     def one(key: str) -> None:
         if time.monotonic() > deadline:
@@ -128,11 +131,12 @@ def _phase(op: str, size: int, keys: list[str], spec: S3BenchSpec, s3: Any) -> S
             errors.append(f"{type(error).__name__}: {error}")
             return
         latencies.append(time.monotonic() - began)
+        done.append(key)
 
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=spec.threads) as pool:
         list(pool.map(one, keys))
-    return summarize(op, size, latencies, errors, time.monotonic() - began)
+    return summarize(op, size, latencies, errors, time.monotonic() - began), done
 
 
 def run(spec: S3BenchSpec, *, access_key: str, secret_key: str) -> S3BenchResult:
@@ -146,8 +150,9 @@ def run(spec: S3BenchSpec, *, access_key: str, secret_key: str) -> S3BenchResult
             keys_to_delete = warm + keys
         else:
             keys_to_delete = keys
-        phases.append(_phase("put", size, keys, spec, s3))
-        phases.append(_phase("get", size, keys, spec, s3))
+        put, written = _phase("put", size, keys, spec, s3)
+        phases.append(put)
+        phases.append(_phase("get", size, written, spec, s3)[0])  # only what the PUTs wrote
         for start in range(0, len(keys_to_delete), 1000):  # clean up: what was written is removed
             s3.delete_objects(Bucket=spec.bucket, Delete={
                 "Objects": [{"Key": k} for k in keys_to_delete[start:start + 1000]], "Quiet": True})

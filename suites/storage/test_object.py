@@ -2,9 +2,11 @@
 
 The client has a link of its own; the gateway's node also hosts an OSD, so its downlink carries
 the client's payload plus the copies it stores as a replica: PUT's ceiling is lower than GET's
-(see `harness.roofline`). Bounded: 4 MiB x 60 objects and 64 KiB x 200 in the acceptance run,
-150 and 400 under `-m benchmark`, at most 20 s per phase; the bucket and its objects are deleted
-at the end.
+(see `harness.roofline`). GET and PUT are judged against min(roofline, `rados bench` reading or
+writing 4 MiB objects from the same host now); 64 KiB objects, bound by latency, not the link,
+against the profile's floors in operations per second. Bounded: 4 MiB x 60 objects and 64 KiB x
+200 in the acceptance run, 150 and 400 under `-m benchmark`, at most 20 s per phase; the bucket
+and its objects are deleted at the end.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import pytest
 
 from harness.plugin import Depth, Measure
 from harness.profile import Profile
-from harness.roofline import StorageRoofline
+from harness.roofline import Ceiling, StorageRoofline
 from harness.targets.base import Target
 from harness.targets.storage import Bucket
+from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.s3bench import MIB, S3BenchResult, S3BenchSpec
 from suites.storage.twins import judge_against_twin
 
@@ -40,6 +43,17 @@ def bench(target: Target, bucket: Bucket, depth: Depth) -> S3BenchResult:
     return target.storage.run_s3bench(bucket, spec)
 
 
+@pytest.fixture(scope="module")
+def twins(target: Target, depth: Depth) -> ObjectTwins:
+    """`rados bench` writes for this long, then reads back what it wrote (for as long at most)."""
+    return target.storage.object_twins(seconds=depth.pick(3, 5))
+
+
+def _twin(op: str, twin: Twin, ceiling: Ceiling, measure: Measure) -> None:
+    measure(f"storage.s3.{op}.twin", twin.bandwidth_mib_s, "MiB/s", higher_is_better=True,
+            ceiling=ceiling.mib_s, tool=twin.command, where=twin.where)
+
+
 def _record(bench: S3BenchResult, op: str, size: int, measure: Measure, ceiling: float | None) -> float:
     phase = bench.phase(op, size)
     tags = {"op": op, "object_size": size}
@@ -52,33 +66,42 @@ def _record(bench: S3BenchResult, op: str, size: int, measure: Measure, ceiling:
     return phase.throughput_mib_s
 
 
-def test_object_get_throughput(target: Target, bench: S3BenchResult, profile: Profile,
-                               measure: Measure, roofline: StorageRoofline, depth: Depth) -> None:
+def test_object_get_throughput(bench: S3BenchResult, twins: ObjectTwins, profile: Profile,
+                               measure: Measure, roofline: StorageRoofline) -> None:
     """S3 GET judged against the link and against `rados bench` reading 4 MiB objects from the
     same client host now; the gateway's hop costs CPU the twin does not pay, hence its own share."""
     ceiling = roofline.object_get()
-    # `rados bench` writes for this long, then reads back what it wrote (for as long at most).
-    twin = target.storage.object_read_twin(seconds=depth.pick(3, 5))
-    measure("storage.s3.get.twin", twin.bandwidth_mib_s, "MiB/s", higher_is_better=True,
-            ceiling=ceiling.mib_s, tool=twin.command, where=twin.where)
+    _twin("get", twins.read, ceiling, measure)
     value = _record(bench, "get", LARGE, measure, ceiling.mib_s)
-    judge_against_twin("S3 GET of 4 MiB objects", value, twin=twin, ceiling=ceiling,
+    judge_against_twin("S3 GET of 4 MiB objects", value, twin=twins.read, ceiling=ceiling,
                        fraction=profile.expectations.min_object_get_fraction,
                        twin_fraction=profile.expectations.min_storage_twin_fraction)
 
 
-def test_object_put_throughput(bench: S3BenchResult, measure: Measure, roofline: StorageRoofline) -> None:
-    """Recorded against its ceiling; no acceptance fraction yet: on the lab the gateway, four OSDs
-    and the client share two cores, and PUT reaches ~0.7 of the link-derived ceiling."""
-    value = _record(bench, "put", LARGE, measure, roofline.object_put().mib_s)
-    assert value > 0, "no 4 MiB PUT succeeded"
+def test_object_put_throughput(bench: S3BenchResult, twins: ObjectTwins, profile: Profile,
+                               measure: Measure, roofline: StorageRoofline) -> None:
+    """S3 PUT against the link and `rados bench` writing 4 MiB objects from the same host now."""
+    ceiling = roofline.object_put()
+    _twin("put", twins.write, ceiling, measure)
+    value = _record(bench, "put", LARGE, measure, ceiling.mib_s)
+    judge_against_twin("S3 PUT of 4 MiB objects", value, twin=twins.write, ceiling=ceiling,
+                       fraction=profile.expectations.min_object_put_fraction,
+                       twin_fraction=profile.expectations.min_storage_twin_fraction)
 
 
-def test_small_objects(target: Target, bucket: Bucket, measure: Measure, depth: Depth) -> None:
+def test_small_objects(target: Target, bucket: Bucket, profile: Profile, measure: Measure,
+                       depth: Depth) -> None:
     spec = S3BenchSpec(endpoint=bucket.endpoint, bucket=bucket.name, object_sizes=(SMALL,),
                        objects=depth.pick(200, 400), threads=8, max_s=15)
     result = target.storage.run_s3bench(bucket, spec)
+    expect = profile.expectations
+    floors = {"put": expect.min_small_object_put_ops, "get": expect.min_small_object_get_ops}
     for op in ("put", "get"):
-        phase = result.phase(op, SMALL)
         _record(result, op, SMALL, measure, None)
+    for op, floor in floors.items():
+        phase = result.phase(op, SMALL)
         assert phase.ops > 0, f"no {op} of 64 KiB objects succeeded"
+        if floor is not None:
+            assert phase.ops_per_s >= floor, (
+                f"64 KiB {op.upper()}: {phase.ops_per_s:.0f} ops/s is below the profile's floor of "
+                f"{floor:.0f} ({spec.threads} clients, p99 latency {phase.latency_p99_ms:.0f} ms)")

@@ -1,6 +1,7 @@
-"""The OSD-node power-loss scenario passes on a healthy lab with Ceph, fails when a dead OSD is not
-marked down in time (`osd-slow-markdown`: I/O stalls through the outage), and is refused by its
-guard rail when no OSD may stop (`pool-min-size-3`: ceph osd ok-to-stop says no)."""
+"""The OSD-node power-loss scenario passes on a healthy lab with Ceph, fails on each defect the map
+names for it (`osd-slow-markdown`: a dead OSD is not marked down in time and I/O stalls through
+the outage; with `osd-no-autostart` too, nothing is ever reported degraded and health never
+returns), and is refused by its guard rail when no OSD may stop (`pool-min-size-3`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tests.lab.harness_run import defect_profile, run_harness
 pytestmark = pytest.mark.lab
 
 SCENARIO = "scenarios/osd-node-power-loss.yaml"
+FAILING = {p.defect: p for p in proofs(LAB) if p.runs == (SCENARIO,)}
 
 
 def metrics(run_document: dict[str, object]) -> dict[str, float | None]:
@@ -34,10 +36,11 @@ def test_osd_node_power_loss_passes_on_a_healthy_lab(shared_lab: LabTarget, tmp_
     assert (measured["health.degraded_samples"] or 0) >= 1
 
 
-def test_fails_when_the_dead_osd_is_not_marked_down(shared_lab: LabTarget, tmp_path: Path) -> None:
-    proof = next(p for p in proofs(LAB) if p.defect == "osd-slow-markdown")
+@pytest.mark.parametrize("defect", sorted(FAILING))
+def test_fails_on_its_defect(shared_lab: LabTarget, tmp_path: Path, defect: str) -> None:
+    proof = FAILING[defect]
     run = run_harness(tmp_path, *proof.runs, "--allow-disruption",
-                      profile=defect_profile(tmp_path, proof.defect, storage=True))
+                      profile=defect_profile(tmp_path, *proof.seeded, storage=True))
     assert run.returncode == 1, run.output
     assert run.failed() == proof.names, run.output
     assert proof.expectations <= run.unmet() <= proof.expectations | proof.expectations_may, run.output

@@ -100,6 +100,11 @@ def test_control_plane_defects_change_the_plan() -> None:
     slow = make_plan(with_lab(LAB, defects=["etcd-slow-election"]))
     assert "5000" in etcd_argv(slow, "cp2")
     assert "--election-timeout" not in etcd_argv(make_plan(LAB), "cp2")
+    stalled = etcd_argv(make_plan(with_lab(LAB, defects=["etcd-stalled-election"])), "cp1")
+    assert stalled[stalled.index("--election-timeout") + 1] == "15000"
+    assert stalled[stalled.index("--heartbeat-interval") + 1] == "1500" and "--pre-vote=true" in stalled
+    tuned = etcd_argv(make_plan(with_lab(LAB, defects=["etcd-no-prevote-slow"])), "cp1")
+    assert "--pre-vote=false" in tuned and tuned[tuned.index("--election-timeout") + 1] == "2500"
     unassigned = make_plan(with_lab(LAB, defects=["vip-unassigned"]))
     assert (unassigned.vrrp_nodes, unassigned.static_vip, unassigned.vip_served) == ((), None, False)
     worker = make_plan(with_lab(LAB, defects=["vip-on-worker"]))

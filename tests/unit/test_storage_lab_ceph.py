@@ -60,3 +60,12 @@ def test_storage_off_by_lab_switch() -> None:
     profile = load_profile(LAB)
     assert make_plan(profile.model_copy(update={
         "lab": profile.lab.model_copy(update={"storage": False})})).storage is False
+
+
+def test_cpu_starved_and_no_autostart_defects_name_their_daemons() -> None:
+    assert plan_with().cpu_starved == () and plan_with().no_autostart is None
+    assert plan_with("osd-cpu-starved:cp2").cpu_starved == (("cp2", "ceph-osd"),)
+    assert plan_with("rgw-cpu-starved").cpu_starved == (("wk1", "radosgw"),)
+    both = plan_with("osd-slow-markdown", "osd-no-autostart:wk1")
+    assert both.no_autostart == "wk1" and both.heartbeat_grace_s == 120
+    assert "ceph-osd" in both.daemons("wk1")  # it runs until the node's first power loss

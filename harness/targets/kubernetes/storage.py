@@ -38,7 +38,7 @@ from harness.workloads.ceph_status import (
     parse_pools,
     parse_status,
 )
-from harness.workloads.cephbench import Twin
+from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.fio import FioJob, FioOutputError, FioResult, parse_fio
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
 
@@ -178,8 +178,8 @@ class KubernetesStorage(Storage):
     def block_write_twin(self, *, on: str | None, total_mib: int) -> Twin:
         return storagetwins.block_write_twin(self, total_mib=total_mib)  # from the toolbox's node
 
-    def object_read_twin(self, *, seconds: int) -> Twin:
-        return storagetwins.object_read_twin(self, seconds=seconds)
+    def object_twins(self, *, seconds: int) -> ObjectTwins:
+        return storagetwins.object_twins(self, seconds=seconds)
 
     def _run(self, body: Obj, what: str, *, timeout_s: float, claim: str | None = None) -> str:
         """Run the Job to its end, delete it, return its logs; raise with the reason if it failed."""

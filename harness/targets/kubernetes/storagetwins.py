@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from harness.targets.base import TargetError
 from harness.workloads import cephbench
 from harness.workloads.ceph_status import CephOutputError, parse_rados_bench
-from harness.workloads.cephbench import Twin
+from harness.workloads.cephbench import ObjectTwins, Twin
 
 if TYPE_CHECKING:
     from harness.targets.kubernetes.storage import KubernetesStorage
@@ -53,19 +53,20 @@ def block_write_twin(storage: KubernetesStorage, *, total_mib: int) -> Twin:
     return Twin(command=" ".join(argv), bandwidth_mib_s=rate, where=node or pod)
 
 
-def object_read_twin(storage: KubernetesStorage, *, seconds: int) -> Twin:
+def object_twins(storage: KubernetesStorage, *, seconds: int) -> ObjectTwins:
     pod, node = _toolbox(storage)
     pool = storage.profile.storage.bench_pool
     name = f"harness-twin-{uuid.uuid4().hex[:8]}"
+    write = cephbench.rados_bench_argv(pool, "write", seconds=seconds, run_name=name)
     read = cephbench.rados_bench_argv(pool, "seq", seconds=seconds, run_name=name)
     try:
-        _tool(storage, pod, cephbench.rados_bench_argv(pool, "write", seconds=seconds, run_name=name),
-              seconds + 60)
+        wrote = _tool(storage, pod, write, seconds + 60)
         text = _tool(storage, pod, read, seconds + 60)
     finally:
         _tool(storage, pod, cephbench.rados_cleanup_argv(pool, run_name=name), 120)
     try:
-        rate = parse_rados_bench(text).bandwidth_mib_s
+        write_rate, read_rate = (parse_rados_bench(t).bandwidth_mib_s for t in (wrote, text))
     except CephOutputError as error:
         raise TargetError(f"rados bench in {pod}: {error}") from None
-    return Twin(command=" ".join(read), bandwidth_mib_s=rate, where=node or pod)
+    return ObjectTwins(write=Twin(command=" ".join(write), bandwidth_mib_s=write_rate, where=node or pod),
+                       read=Twin(command=" ".join(read), bandwidth_mib_s=read_rate, where=node or pod))

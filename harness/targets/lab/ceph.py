@@ -19,12 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from harness.targets.base import TargetError
-from harness.targets.lab import net, procs
+from harness.targets.lab import cpu_quota, net, procs
 from harness.targets.lab.ceph_config import (
     FREE_DISK_MIN_GIB,
     PG_NUM_RBD,
     RBD_POOL,
     S3_USER,
+    STARVED_CPU,
     CephPlan,
     ceph_conf,
     cli,
@@ -86,12 +87,18 @@ class CephCluster:
         if pid is not None:
             return pid
         lab = self.plan.lab
-        return procs.start(daemon_argv(self.plan, service, node), netns=node,
-                           log=lab.log_path(node, service), pid_file=lab.pid_path(node, service))
+        pid = procs.start(daemon_argv(self.plan, service, node), netns=node,
+                          log=lab.log_path(node, service), pid_file=lab.pid_path(node, service))
+        if (node, service) in self.plan.cpu_starved:  # defect: before it serves anything
+            cpu_quota.limit(pid, lab=lab.bridge, daemon=f"{node}-{service}",
+                            cpu_fraction=STARVED_CPU[service])
+        return pid
 
     def start_node(self, node: str) -> None:
+        """Power-on: the node's daemons start again (but for an OSD that does not, a defect)."""
         for service in self.plan.daemons(node):
-            self.start(node, service)
+            if not (service == "ceph-osd" and node == self.plan.no_autostart):
+                self.start(node, service)
 
     def stop_all(self) -> None:
         for service in STOP_ORDER:
@@ -245,6 +252,7 @@ class CephStorage:
     def down(self, lab: Lab) -> None:
         plan = ceph_plan(lab)
         CephCluster(plan).stop_all()
+        cpu_quota.remove_all(plan.lab.bridge)
         if plan.client.name in net.namespaces():
             net.run("ip", "netns", "del", plan.client.name)
         if plan.client.root_iface in net.root_links():

@@ -26,6 +26,8 @@ PG_NUM_RBD = 32
 PG_NUM_DEFAULT = 8  # RGW makes ~7 pools: small PG counts keep peering fast and memory low
 S3_USER = "harness"
 CLI_TIMEOUT_S = 10
+STARVED_CPU = {"ceph-osd": 0.05, "radosgw": 0.05}
+"""The share of one CPU a starved daemon gets (defects `osd-cpu-starved`, `rgw-cpu-starved`)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class CephPlan:
     rgw_down: bool = False
     heartbeat_grace_s: int | None = None
     """Defect `osd-slow-markdown`: peers wait this long before reporting a silent OSD down."""
+    cpu_starved: tuple[tuple[str, str], ...] = ()
+    """(node, service) pairs run under a CPU quota (`STARVED_CPU`)."""
+    no_autostart: str | None = None
+    """Defect `osd-no-autostart:<node>`: that node's OSD stays down when the node powers on."""
 
     @property
     def dir(self) -> Path:
@@ -111,14 +117,20 @@ def make_ceph_plan(lab: LabPlan) -> CephPlan:
     size, min_size = lab.replication
     cps = lab.controlplane or lab.nodes
     workers = [n for n in lab.nodes if not n.controlplane]
+    rgw = (workers or list(lab.nodes))[-1]
+    starved = [(d.node, "ceph-osd") for d in defects if d.kind.name == "osd-cpu-starved" and d.node]
+    if "rgw-cpu-starved" in kinds:
+        starved.append((rgw.name, "radosgw"))
     small = "pool-size-2" in kinds  # the RBD pool is made with 2 copies, 1 enough to serve
     return CephPlan(lab=lab, nodes=lab.nodes, mons=cps[:3], mgr=cps[0],
-                    rgw=(workers or list(lab.nodes))[-1], client=client_node(lab),
+                    rgw=rgw, client=client_node(lab),
                     size=size, min_size=min_size,
                     rbd_size=2 if small else size,
                     rbd_min_size=1 if small else size if "pool-min-size-3" in kinds else min_size,
                     osd_down=osd_down, mon_down=mon_down, rgw_down="rgw-down" in kinds,
-                    heartbeat_grace_s=120 if "osd-slow-markdown" in kinds else None)
+                    heartbeat_grace_s=120 if "osd-slow-markdown" in kinds else None,
+                    cpu_starved=tuple(starved),
+                    no_autostart=next((d.node for d in defects if d.kind.name == "osd-no-autostart"), None))
 
 
 def mon_addrv(node: LabNode) -> str:

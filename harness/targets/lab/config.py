@@ -59,7 +59,8 @@ class LabPlan:
     prevote: bool
     split_brain: str | None = None
     """Member that bootstraps a cluster of its own (`etcd-split-brain`)."""
-    slow_election: bool = False
+    election_timeout_ms: int | None = None
+    """etcd's election timeout when a defect sets one (heartbeat a tenth of it); None: etcd's 1 s."""
     storage: bool = False
     """Ceph comes up with the lab (`lab.storage` and `storage.enabled`); see `ceph_config.py`."""
     replication: tuple[int, int] = (3, 2)
@@ -163,6 +164,14 @@ def side_host(plan: LabPlan, suffix: str, *, rate_kbit: int) -> LabNode:
                    root_iface=veth_name(plan.bridge, suffix, len(plan.nodes) + rank), rate_kbit=rate_kbit)
 
 
+ELECTION_TIMEOUT_MS = {
+    "etcd-slow-election": 5000,  # a follower waits 5 s for a dead leader before it stands
+    "etcd-stalled-election": 15000,  # longer than the 6 s the killed leader stays away
+    "etcd-no-prevote-slow": 2500,  # a partitioned follower stands at least once in 6 s
+}
+"""Election timeouts of the etcd timing defects (etcd's own default is 1 s)."""
+
+
 def make_plan(profile: Profile) -> LabPlan:
     defects = [parse_defect(text, [n.name for n in profile.nodes]) for text in profile.lab.defects]
     kinds = {d.kind.name for d in defects}
@@ -189,9 +198,10 @@ def make_plan(profile: Profile) -> LabPlan:
                    prefix_length=profile.lab.prefix_length, vip=str(profile.controlplane.endpoint),
                    port=profile.controlplane.port,
                    nodes=tuple(lab_node(i, n) for i, n in enumerate(profile.nodes)),
-                   static_vip=pinned, vrrp=vrrp, prevote="etcd-no-prevote" not in kinds,
+                   static_vip=pinned, vrrp=vrrp,
+                   prevote=not kinds & {"etcd-no-prevote", "etcd-no-prevote-slow"},
                    split_brain=cp_names[-1] if "etcd-split-brain" in kinds and cp_names else None,
-                   slow_election="etcd-slow-election" in kinds,
+                   election_timeout_ms=next((t for k, t in ELECTION_TIMEOUT_MS.items() if k in kinds), None),
                    storage=profile.lab.storage and profile.storage.enabled,
                    replication=(profile.storage.replication.size, profile.storage.replication.min_size),
                    defects=tuple(str(d) for d in defects), kube=profile.lab.kubernetes,
@@ -205,8 +215,9 @@ def etcd_argv(plan: LabPlan, node: str) -> list[str]:
         m for m in plan.etcd_members if m.name != plan.split_brain)
     cluster = ",".join(f"{m.name}=http://{m.address}:{ETCD_PEER_PORT}" for m in peers)
     token = f"{plan.bridge}-etcd" + ("-alone" if plan.split_brain == node else "")
-    # `etcd-slow-election`: a follower waits 5 s for a dead leader before it stands.
-    timing = ["--heartbeat-interval", "500", "--election-timeout", "5000"] if plan.slow_election else []
+    timeout = plan.election_timeout_ms
+    timing = [] if timeout is None else ["--heartbeat-interval", str(timeout // 10),
+                                         "--election-timeout", str(timeout)]
     return [
         "etcd", "--name", n.name, "--data-dir", str(plan.etcd_data_dir(node)),
         "--listen-peer-urls", f"http://{n.address}:{ETCD_PEER_PORT}",

@@ -22,7 +22,7 @@ from harness.targets.lab.ceph_config import RBD_POOL, CephPlan, cli
 from harness.targets.storage import BlockVolume, Bucket, FioRun, Storage, StorageClient
 from harness.workloads import cephbench, s3bench
 from harness.workloads.ceph_status import CephStatus, parse_ok_to_stop, parse_pools, parse_rados_bench
-from harness.workloads.cephbench import Twin
+from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.fio import (
     FioJob,
     FioOutputError,
@@ -118,19 +118,22 @@ class LabStorage(Storage):
         return Twin(command=" ".join(argv), bandwidth_mib_s=cephbench.parse_rbd_bench(text).bandwidth_mib_s,
                     where=netns)
 
-    def object_read_twin(self, *, seconds: int) -> Twin:
+    def object_twins(self, *, seconds: int) -> ObjectTwins:
         netns = self.plan.client.name  # where the S3 benchmark runs
         name = f"harness-twin-{uuid.uuid4().hex[:8]}"
         write = cephbench.rados_bench_argv(RBD_POOL, "write", seconds=seconds, run_name=name)
         read = cephbench.rados_bench_argv(RBD_POOL, "seq", seconds=seconds, run_name=name)
         try:
-            run(cli(self.plan, *write[1:], tool="rados"), netns=netns, timeout_s=seconds + 60)
+            wrote = run(cli(self.plan, *write[1:], tool="rados"), netns=netns, timeout_s=seconds + 60)
             text = run(cli(self.plan, *read[1:], tool="rados"), netns=netns, timeout_s=seconds + 60)
         finally:
             cleanup = cephbench.rados_cleanup_argv(RBD_POOL, run_name=name)
             run(cli(self.plan, *cleanup[1:], tool="rados"), timeout_s=120)
-        return Twin(command=" ".join(read), bandwidth_mib_s=parse_rados_bench(text).bandwidth_mib_s,
-                    where=netns)
+        return ObjectTwins(
+            write=Twin(command=" ".join(write), bandwidth_mib_s=parse_rados_bench(wrote).bandwidth_mib_s,
+                       where=netns),
+            read=Twin(command=" ".join(read), bandwidth_mib_s=parse_rados_bench(text).bandwidth_mib_s,
+                      where=netns))
 
     def _keys(self) -> tuple[str, str]:
         try:
