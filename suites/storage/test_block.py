@@ -32,7 +32,7 @@ from harness.workloads.fio import (
     FioJob,
     FioResult,
 )
-from suites.storage.twins import judge_against_twin
+from suites.storage.twins import judge_against_twin, record_twin
 
 BLOCK_CLIENT: str | None = None
 """The target's own client host (a link of its own); the roofline fixture assumes the same."""
@@ -103,8 +103,7 @@ def test_seq_write_4m(target: Target, profile: Profile, measure: Measure, volume
     now (on the lab it is the machine's CPU, not the link, that binds both on a busy day)."""
     ceiling = roofline.block_write()
     twin = target.storage.block_write_twin(on=BLOCK_CLIENT, total_mib=runs.twin_mib)
-    measure("storage.block.seq-write-4m.twin", twin.bandwidth_mib_s, "MiB/s", higher_is_better=True,
-            ceiling=ceiling.mib_s, tool=twin.command, where=twin.where)
+    record_twin(measure, "storage.block.seq-write-4m.twin", twin, ceiling)
     job = runs.jobs[SEQ_WRITE_4M.name]
     result = target.storage.run_fio(volume, job)
     if result.io_mib >= runs.image_mib:

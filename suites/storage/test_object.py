@@ -22,7 +22,7 @@ from harness.targets.base import Target
 from harness.targets.storage import Bucket
 from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.s3bench import MIB, S3BenchResult, S3BenchSpec
-from suites.storage.twins import judge_against_twin
+from suites.storage.twins import judge_against_twin, record_twin
 
 LARGE = 4 * MIB
 SMALL = 64 * 1024
@@ -49,11 +49,6 @@ def twins(target: Target, depth: Depth) -> ObjectTwins:
     return target.storage.object_twins(seconds=depth.pick(3, 5))
 
 
-def _twin(op: str, twin: Twin, ceiling: Ceiling, measure: Measure) -> None:
-    measure(f"storage.s3.{op}.twin", twin.bandwidth_mib_s, "MiB/s", higher_is_better=True,
-            ceiling=ceiling.mib_s, tool=twin.command, where=twin.where)
-
-
 def _record(bench: S3BenchResult, op: str, size: int, measure: Measure, ceiling: float | None) -> float:
     phase = bench.phase(op, size)
     tags = {"op": op, "object_size": size}
@@ -66,27 +61,28 @@ def _record(bench: S3BenchResult, op: str, size: int, measure: Measure, ceiling:
     return phase.throughput_mib_s
 
 
+def _judge_large(op: str, bench: S3BenchResult, twin: Twin, ceiling: Ceiling, fraction: float,
+                 profile: Profile, measure: Measure) -> None:
+    __tracebackhide__ = True
+    record_twin(measure, f"storage.s3.{op}.twin", twin, ceiling)
+    value = _record(bench, op, LARGE, measure, ceiling.mib_s)
+    judge_against_twin(f"S3 {op.upper()} of 4 MiB objects", value, twin=twin, ceiling=ceiling,
+                       fraction=fraction, twin_fraction=profile.expectations.min_storage_twin_fraction)
+
+
 def test_object_get_throughput(bench: S3BenchResult, twins: ObjectTwins, profile: Profile,
                                measure: Measure, roofline: StorageRoofline) -> None:
     """S3 GET judged against the link and against `rados bench` reading 4 MiB objects from the
     same client host now; the gateway's hop costs CPU the twin does not pay, hence its own share."""
-    ceiling = roofline.object_get()
-    _twin("get", twins.read, ceiling, measure)
-    value = _record(bench, "get", LARGE, measure, ceiling.mib_s)
-    judge_against_twin("S3 GET of 4 MiB objects", value, twin=twins.read, ceiling=ceiling,
-                       fraction=profile.expectations.min_object_get_fraction,
-                       twin_fraction=profile.expectations.min_storage_twin_fraction)
+    _judge_large("get", bench, twins.read, roofline.object_get(),
+                 profile.expectations.min_object_get_fraction, profile, measure)
 
 
 def test_object_put_throughput(bench: S3BenchResult, twins: ObjectTwins, profile: Profile,
                                measure: Measure, roofline: StorageRoofline) -> None:
     """S3 PUT against the link and `rados bench` writing 4 MiB objects from the same host now."""
-    ceiling = roofline.object_put()
-    _twin("put", twins.write, ceiling, measure)
-    value = _record(bench, "put", LARGE, measure, ceiling.mib_s)
-    judge_against_twin("S3 PUT of 4 MiB objects", value, twin=twins.write, ceiling=ceiling,
-                       fraction=profile.expectations.min_object_put_fraction,
-                       twin_fraction=profile.expectations.min_storage_twin_fraction)
+    _judge_large("put", bench, twins.write, roofline.object_put(),
+                 profile.expectations.min_object_put_fraction, profile, measure)
 
 
 def test_small_objects(target: Target, bucket: Bucket, profile: Profile, measure: Measure,

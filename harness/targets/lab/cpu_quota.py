@@ -75,11 +75,11 @@ def remove_all(lab: str, *, root: Path = CGROUP_ROOT, timeout_s: float = 5.0) ->
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise TargetError(f"cgroup {group} stays busy: {error_hint(group)}") from None
+                    raise TargetError(f"cgroup {group} stays busy: {_busy_hint(group)}") from None
                 time.sleep(0.1)
     parent.rmdir()
 
 
-def error_hint(group: Path) -> str:
+def _busy_hint(group: Path) -> str:
     procs = (group / "cgroup.procs").read_text().split()
     return f"processes {', '.join(procs)} are still in it" if procs else "the kernel still holds it"
