@@ -8,6 +8,7 @@ does not publish it in a report that gets mailed around.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -30,6 +31,7 @@ _ASSIGNMENT = re.compile(r"((?:secret|token|password|passwd|access[_-]?key|api[_
                          r"(\s*[:=]\s*)[^\s,;&]+", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 16)  # timelines repeat the same few strings by the hundred thousand
 def scrub_text(text: str) -> str:
     text = _ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     for pattern in _VALUE_PATTERNS:
@@ -37,10 +39,15 @@ def scrub_text(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 12)
+def _secret_named(key: str) -> bool:
+    return SECRET_KEY.search(key) is not None
+
+
 def scrub(value: Any) -> Any:
     """A copy of `value` with secret-named keys' values and secret-looking strings redacted."""
     if isinstance(value, dict):
-        return {key: REDACTED if isinstance(key, str) and SECRET_KEY.search(key) else scrub(item)
+        return {key: REDACTED if isinstance(key, str) and _secret_named(key) else scrub(item)
                 for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [scrub(item) for item in value]

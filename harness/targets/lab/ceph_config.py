@@ -23,7 +23,9 @@ and sparse OSD files never shrink while the lab lives."""
 OSD_MEMORY_TARGET = 1 << 30
 RBD_POOL = "rbd"
 PG_NUM_RBD = 32
+PG_NUM_BUCKET = 4
 PG_NUM_DEFAULT = 8  # RGW makes ~7 pools: small PG counts keep peering fast and memory low
+RGW_BUCKET_POOLS = ("default.rgw.buckets.index", "default.rgw.buckets.data")
 S3_USER = "harness"
 CLI_TIMEOUT_S = 10
 STARVED_CPU = {"ceph-osd": 0.05, "radosgw": 0.05}
@@ -167,6 +169,9 @@ ms_bind_ipv6 = false
 
 [mon]
 mon_data = {d}/mon.$id
+# First-boot elections wait out a mon that started a moment late: 5 s by default, 0.4-10 s of
+# quorum waits measured; the lab's mons are a bridge hop apart.
+mon_election_timeout = 1
 keyring = {d}/mon.$id/keyring
 
 [mgr]
