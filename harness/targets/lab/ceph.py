@@ -177,6 +177,7 @@ def make_pools(cluster: CephCluster) -> None:
     pool's commands in order, the pools side by side (each CLI call costs about a second)."""
     plan = cluster.plan
     existing = {p["poolname"] for p in json.loads(cluster.ceph_json("osd", "lspools"))}
+
     def create(pool: str, pg_num: int) -> tuple[str, ...]:
         return ("osd", "pool", "create", pool, str(pg_num), str(pg_num), "replicated")
     size = str(plan.rbd_size)

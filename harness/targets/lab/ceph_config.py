@@ -23,7 +23,7 @@ and sparse OSD files never shrink while the lab lives."""
 OSD_MEMORY_TARGET = 1 << 30
 RBD_POOL = "rbd"
 PG_NUM_RBD = 32
-PG_NUM_BUCKET = 4
+PG_NUM_BUCKET = 4  # made at `up`: every PG is peered before the lab counts as up
 PG_NUM_DEFAULT = 8  # RGW makes ~7 pools: small PG counts keep peering fast and memory low
 RGW_BUCKET_POOLS = ("default.rgw.buckets.index", "default.rgw.buckets.data")
 S3_USER = "harness"
