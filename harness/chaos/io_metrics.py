@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+from harness import metrics
+from harness.metrics import MetricSpec
 from harness.probes import Sample
 
 MIB = 1 << 20
@@ -61,16 +63,16 @@ def write_metrics(name: str, samples: Sequence[Sample], *, fault_at: float | Non
     continued = None
     if stall_end is not None and power_on_at is not None:
         continued = sum(size for t, _, size in done if stall_end <= t < power_on_at) / MIB
-    return {
-        f"{name}.completed": float(len(done)),
-        f"{name}.mib": sum(size for _, _, size in done) / MIB,
-        f"{name}.longest_stall_s": stall_s,
-        f"{name}.latency_p50_steady_ms": _ms(steady),
-        f"{name}.latency_p99_ms": _ms(percentile(after, 99)),
-        f"{name}.latency_max_ms": _ms(worst),
-        f"{name}.latency_spike": worst / steady if worst is not None and steady else None,
-        f"{name}.continued_mib": continued,
-    }
+    return _named(name, {
+        metrics.COMPLETED: float(len(done)),
+        metrics.WRITTEN_MIB: sum(size for _, _, size in done) / MIB,
+        metrics.LONGEST_STALL: stall_s,
+        metrics.LATENCY_P50_STEADY: _ms(steady),
+        metrics.LATENCY_P99: _ms(percentile(after, 99)),
+        metrics.LATENCY_MAX: _ms(worst),
+        metrics.LATENCY_SPIKE: worst / steady if worst is not None and steady else None,
+        metrics.CONTINUED_MIB: continued,
+    })
 
 
 def health_metrics(name: str, samples: Sequence[Sample], *,
@@ -83,4 +85,9 @@ def health_metrics(name: str, samples: Sequence[Sample], *,
             if sample.value != "HEALTH_OK":
                 break
             back = sample.time - power_on_at
-    return {f"{name}.degraded_samples": float(degraded), f"{name}.ok_after_power_on_s": back}
+    return _named(name, {metrics.DEGRADED_SAMPLES: float(degraded), metrics.OK_AFTER_POWER_ON: back})
+
+
+def _named(observation: str, figures: dict[MetricSpec, float | None]) -> dict[str, float | None]:
+    """`{observation}.{spec name}`, as expectations read them."""
+    return {f"{observation}.{spec.name}": value for spec, value in figures.items()}

@@ -6,14 +6,8 @@ from pathlib import Path
 
 from harness.chaos.errors import ScenarioError
 from harness.chaos.expressions import parse_expectation
-from harness.chaos.model import (
-    AVAILABILITY_METRICS,
-    EVENT_KINDS,
-    PROBE_METRICS,
-    VALUE_METRICS,
-    ObserveProbe,
-    Scenario,
-)
+from harness.chaos.model import EVENT_KINDS, Scenario
+from harness.metrics import EVENT_FIGURES, EVENTS_PREFIX, observation_specs
 from harness.profile import Profile
 from harness.validation import parse_yaml_model, read_text
 
@@ -41,10 +35,12 @@ def parse_scenario(text: str, *, source: str = "<text>") -> Scenario:
 
 def _metric_problem(metric: str, scenario: Scenario) -> str | None:
     name, _, rest = metric.partition(".")
-    if name == "events":
+    if metric.startswith(EVENTS_PREFIX):
         parts = rest.split(".")
-        if len(parts) != 2 or parts[1] not in ("count", "after_fault_s"):
-            return f"event metrics read events.<kind>.count or events.<kind>.after_fault_s, not {metric!r}"
+        figures = [spec.name for spec in EVENT_FIGURES]
+        if len(parts) != 2 or parts[1] not in figures:
+            read = " or ".join(f"{EVENTS_PREFIX}<kind>.{figure}" for figure in figures)
+            return f"event metrics read {read}, not {metric!r}"
         if parts[0].replace("_", "-") not in EVENT_KINDS:
             known = ", ".join(kind.replace("-", "_") for kind in EVENT_KINDS)
             return f"no target stamps events of kind {parts[0]!r} (known: {known})"
@@ -53,10 +49,7 @@ def _metric_problem(metric: str, scenario: Scenario) -> str | None:
     if observation is None:
         known = ", ".join(sorted(scenario.observe)) or "nothing"
         return f"{metric!r} names no observation {name!r} (observe has: {known})"
-    allowed: tuple[str, ...] = AVAILABILITY_METRICS
-    if observation.probe not in (ObserveProbe.API_ROUNDTRIP, ObserveProbe.RBD_WRITE):
-        allowed += VALUE_METRICS
-    allowed += PROBE_METRICS.get(str(observation.probe), ())
+    allowed = [spec.name for spec in observation_specs(str(observation.probe))]
     if rest not in allowed:
         return f"unknown metric {rest!r} of {name} (known: {', '.join(allowed)})"
     return None

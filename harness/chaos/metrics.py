@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness import metrics as catalogue
 from harness.chaos.io_metrics import health_metrics, write_metrics
 from harness.chaos.model import ObserveProbe
 from harness.chaos.result import ObservationResult
@@ -13,26 +14,15 @@ from harness.targets.base import Event
 
 def observation_result(name: str, probe: ObserveProbe, rate_hz: float, samples: Sequence[Sample],
                        *, fault_at: float | None, ended: float | None = None) -> ObservationResult:
-    plain = probe in (ObserveProbe.API_ROUNDTRIP, ObserveProbe.RBD_WRITE)
-    changes = None if plain else value_changes(samples)
+    changes = None if str(probe) in catalogue.PLAIN_PROBES else value_changes(samples)
     return ObservationResult(name, str(probe), rate_hz, tuple(samples),
                              summarize(samples, fault_at=fault_at), changes, ended)
 
 
 def observation_metrics(result: ObservationResult) -> dict[str, float | None]:
-    a, n = result.availability, result.name
-    metrics: dict[str, float | None] = {
-        f"{n}.longest_unavailable_s": a.longest_unavailable_s,
-        f"{n}.availability_pct": a.availability_pct,
-        f"{n}.time_to_first_failure_s": a.time_to_first_failure_s,
-        f"{n}.time_to_recovery_s": a.time_to_recovery_s,
-        f"{n}.windows": float(len(a.windows)),
-        f"{n}.samples": float(a.samples),
-        f"{n}.failed_samples": float(a.failed_samples),
-        f"{n}.recovered": 1.0 if a.recovered else 0.0,
-    }
+    metrics = {f"{result.name}.{name}": value for name, value in result.availability.figures().items()}
     if result.changes is not None:
-        metrics[f"{n}.changes"] = float(result.changes)
+        metrics[f"{result.name}.{catalogue.CHANGES.name}"] = float(result.changes)
     return metrics
 
 
@@ -43,11 +33,12 @@ def event_metrics(events: Sequence[Event], *, fault_at: float | None) -> dict[st
     """
     metrics: dict[str, float | None] = {}
     for kind in sorted({e.kind for e in events}):
-        key = "events." + kind.replace("-", "_")
+        key = catalogue.event_key(kind)
         of_kind = [e for e in events if e.kind == kind]
-        metrics[f"{key}.count"] = float(len(of_kind))
+        metrics[f"{key}.{catalogue.EVENT_COUNT.name}"] = float(len(of_kind))
         after = [e.time for e in of_kind if fault_at is not None and e.time >= fault_at]
-        metrics[f"{key}.after_fault_s"] = min(after) - fault_at if after and fault_at else None
+        metrics[f"{key}.{catalogue.EVENT_AFTER_FAULT.name}"] = (min(after) - fault_at
+                                                               if after and fault_at else None)
     return metrics
 
 

@@ -18,18 +18,10 @@ from harness.profile.model import NodeName
 
 ROLES = ("controlplane.vip_holder", "controlplane.etcd_leader", "controlplane.any_follower",
          "network.lb_announcer", "storage.osd_node")
-AVAILABILITY_METRICS = ("longest_unavailable_s", "availability_pct", "time_to_first_failure_s",
-                        "time_to_recovery_s", "windows", "samples", "failed_samples", "recovered")
-VALUE_METRICS = ("changes",)  # only for probes that report a value (VIP holder, leader, term)
 EVENT_KINDS = ("power-off", "power-on", "reboot", "kill", "restart", "partition", "heal",
                "degrade-link", "restore-link", "vip-moved", "vip-released", "leader-elected")
 """Every kind a target stamps (`harness/targets/*/faults.py`, the lab's ground truth): what
 `events.<kind>.count` and `events.<kind>.after_fault_s` may name, with `_` for `-`."""
-PROBE_METRICS = {  # derived from storage timelines, see harness/chaos/io_metrics.py
-    "storage.rbd_write": ("completed", "mib", "longest_stall_s", "latency_p50_steady_ms",
-                          "latency_p99_ms", "latency_max_ms", "latency_spike", "continued_mib"),
-    "storage.health": ("degraded_samples", "ok_after_power_on_s"),
-}
 
 
 class Strict(BaseModel):

@@ -5,22 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from harness.chaos.result import ScenarioResult
+from harness.metrics import chaos_metric, observation_specs
 from harness.results.records import Measurement, Timeline
-
-# Metrics worth a trend line in the report; the rest stay in the scenario's timeline rows.
-MEASURED = {
-    "longest_unavailable_s": ("s", False),
-    "time_to_recovery_s": ("s", False),
-    "time_to_first_failure_s": ("s", False),
-    "availability_pct": ("%", True),
-    "longest_stall_s": ("s", False),  # storage timelines (harness/chaos/io_metrics.py)
-    "latency_p50_steady_ms": ("ms", False),
-    "latency_p99_ms": ("ms", False),
-    "latency_max_ms": ("ms", False),
-    "latency_spike": ("x", False),
-    "continued_mib": ("MiB", True),
-    "ok_after_power_on_s": ("s", False),
-}
 
 
 def scenario_slug(result: ScenarioResult) -> str:
@@ -66,12 +52,12 @@ def result_measurements(result: ScenarioResult, *, nodeid: str | None = None) ->
     slug = scenario_slug(result)
     rows: list[Measurement] = []
     for obs in result.observations:
-        for metric, (unit, higher) in MEASURED.items():
-            value = result.metrics.get(f"{obs.name}.{metric}")
-            if value is not None:
-                rows.append(Measurement(metric=f"chaos.{obs.name}.{metric}", value=value, unit=unit,
-                                        higher_is_better=higher, nodeid=nodeid,
-                                        tags={"scenario": slug, "probe": obs.probe}))
+        for spec in observation_specs(obs.probe):
+            value = result.metrics.get(f"{obs.name}.{spec.name}")
+            if spec.trended and value is not None:
+                rows.append(Measurement(metric=chaos_metric(obs.name, spec), value=value,
+                                        unit=spec.unit, higher_is_better=spec.higher_is_better,
+                                        nodeid=nodeid, tags={"scenario": slug, "probe": obs.probe}))
     return rows
 
 

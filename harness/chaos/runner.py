@@ -27,6 +27,7 @@ from harness.chaos.result import ObservationResult, RunStatus, ScenarioResult
 from harness.chaos.signals import shielded, sigterm_interrupts
 from harness.chaos.slo_windows import fit_windows
 from harness.chaos.steps import Method, Observer, rollback
+from harness.metrics import EVENT_COUNT, EVENTS_PREFIX
 from harness.profile import Profile
 from harness.targets.base import Target
 
@@ -168,7 +169,7 @@ class _Run:
         if status == "completed":
             parsed = [parse_expectation(text) for text in self.scenario.expectations]
             for exp in parsed:  # an event that never happened was counted zero times
-                if exp.metric.startswith("events.") and exp.metric.endswith(".count"):
+                if exp.metric.startswith(EVENTS_PREFIX) and exp.metric.endswith(f".{EVENT_COUNT.name}"):
                     metrics.setdefault(exp.metric, 0.0)
             with self.journal.step("expectations") as note:
                 expectations = tuple(evaluate(e, metrics=metrics, profile=self.context.profile)

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from harness.chaos.expressions import Expectation, parse_expectation, profile_value
 from harness.chaos.model import Scenario
+from harness.metrics import timed_from
 from harness.profile import Profile
 
-FROM_FAULT = ("longest_unavailable_s", "time_to_recovery_s", "time_to_first_failure_s",
-              "longest_stall_s", "after_fault_s")
-FROM_UNDO = ("ok_after_power_on_s",)
+FROM_FAULT = timed_from("fault")
+FROM_UNDO = timed_from("undo")
 MARGIN_FRACTION = 0.25
 MIN_MARGIN_S = 2.0
 

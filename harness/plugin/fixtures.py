@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from harness.metrics import MetricSpec
 from harness.plugin.state import HarnessSession, harness_session
 from harness.profile import Profile
 from harness.results import Measurement, RunRecorder, Timeline
@@ -52,6 +53,12 @@ class Measure:
         self._recorder.measurement(row)
         self.recorded.append(row)
         return row
+
+    def figure(self, spec: MetricSpec, value: float, *, ceiling: float | None = None,
+               **tags: Any) -> Measurement:
+        """A catalogued figure (`harness.metrics`): its name, unit and direction come from there."""
+        return self(spec.name, value, spec.unit, higher_is_better=spec.higher_is_better,
+                    ceiling=ceiling, **tags)
 
 
 @pytest.fixture

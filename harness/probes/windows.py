@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from harness import metrics
 from harness.probes.sampler import Sample
 
 
@@ -61,6 +62,19 @@ class Availability:
     @property
     def recovered(self) -> bool:
         return all(w.recovered for w in self.windows)
+
+    def figures(self) -> dict[str, float | None]:
+        """Every figure under its catalogue name (`harness.metrics`), as the run file stores it."""
+        return {
+            metrics.LONGEST_UNAVAILABLE.name: self.longest_unavailable_s,
+            metrics.AVAILABILITY_PCT.name: self.availability_pct,
+            metrics.TIME_TO_FIRST_FAILURE.name: self.time_to_first_failure_s,
+            metrics.TIME_TO_RECOVERY.name: self.time_to_recovery_s,
+            metrics.WINDOWS.name: float(len(self.windows)),
+            metrics.SAMPLES.name: float(self.samples),
+            metrics.FAILED_SAMPLES.name: float(self.failed_samples),
+            metrics.RECOVERED.name: 1.0 if self.recovered else 0.0,
+        }
 
 
 def _ordered(samples: Sequence[Sample]) -> list[Sample]:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from harness import metrics
 from harness.report.scrub import scrub_text
 
 # metric -> matrix title, in page order
-GOODPUT_METRICS = {"network.node_to_node.goodput": "Node to node",
-                   "network.pod_to_pod.goodput": "Pod to pod"}
+GOODPUT_METRICS = {metrics.NODE_TO_NODE_GOODPUT.name: "Node to node",
+                   metrics.POD_TO_POD_GOODPUT.name: "Pod to pod"}
 SENDER, RECEIVER = "sender", "receiver"
 
 

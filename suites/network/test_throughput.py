@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from harness.metrics import GOODPUT
 from harness.plugin import Depth, Measure
 from harness.profile import Profile
 from harness.targets.base import Target
@@ -120,8 +121,7 @@ def _record_and_check(judged: Judged, *, kind: str, profile: Profile, measure: M
     result, ceiling = judged.result, profile.switch.goodput_mbit
     fraction = profile.expectations.min_link_fraction
     tags = {"sender": result.sender, "receiver": result.receiver}
-    measure(f"network.{kind}.goodput", result.goodput_mbit, "Mbit/s", higher_is_better=True,
-            ceiling=ceiling, **tags)
+    measure.figure(GOODPUT[kind], result.goodput_mbit, ceiling=ceiling, **tags)
     measure(f"network.{kind}.retransmits", result.retransmits, "count", higher_is_better=False, **tags)
     if judged.twin is not None:
         measure(f"network.{kind}.twin_goodput", judged.twin.goodput_mbit, "Mbit/s", higher_is_better=True,
