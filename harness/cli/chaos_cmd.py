@@ -25,6 +25,7 @@ from harness.chaos.run_file import scenario_run_file
 from harness.chaos.slo_windows import fit_windows
 from harness.cli.recover_cmd import recover
 from harness.profile import load_profile
+from harness.results import new_run_id
 from harness.results.store import run_file_path
 from harness.targets import make_target
 
@@ -71,7 +72,7 @@ def run(
         raise typer.Exit(1)
     for stretch in fit_windows(scenario, loaded).stretches:  # the runner applies them
         console.print(stretch.sentence(), highlight=False)
-    target = make_target(loaded.target, loaded)
+    target = make_target(loaded.target, loaded, run_id=new_run_id())
     ledger = RollbackLedger.in_results(results_dir)
     context = RunContext(target=target, profile=loaded, source=str(path),
                          on_step=lambda entry: console.print(_line(entry), highlight=False),

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from harness.chaos.owed import RollbackLedger, pay_owed
 from harness.profile import load_profile
+from harness.results import new_run_id
 from harness.targets import make_target
 
 DEFAULT_PROFILE = Path("profiles/lab.yaml")
@@ -31,7 +32,7 @@ def recover(
     """Heal what earlier runs left broken (a node powered off, a service killed, a link cut)."""
     console = Console()
     loaded = load_profile(profile)
-    target = make_target(loaded.target, loaded)
+    target = make_target(loaded.target, loaded, run_id=new_run_id())
     ledger = RollbackLedger.in_results(results_dir)
     owed = ledger.outstanding(target.id)
     if not owed:

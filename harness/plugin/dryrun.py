@@ -1,11 +1,10 @@
 """Run-scoped binding of the target, and `--dry-run`.
 
-Binding: a target that names things after the run (the kubernetes target's namespace
-`harness-<run-id>`) gets the run file's id before `prepare()`, on the controller and on every
-xdist worker alike, so objects, labels and the run file all name the same run.
+The target arrives complete (session.py makes it with the run's id, and under `--dry-run` with
+the plan sink it writes into; a target that cannot plan refuses there, in one usage line).
 
-Dry run: the target is switched into plan mode before `prepare()` (writes go to a sink, reads
-and node calls refuse), no test body runs, and every item is reported as `planned`. Scenarios
+Dry run: the target plans (writes go to the sink, reads and node calls refuse), no test body
+runs, and every item is reported as `planned`. Scenarios
 are described from their model (guard rails, roles, faults, rollbacks, expectations, in the
 runner's order); suites list the objects their capabilities create. The terminal summary prints
 the objects as validated YAML, in the order they would be created, then the scenario plans.
@@ -25,7 +24,7 @@ import yaml
 
 from harness.errors import HarnessError
 from harness.plugin.state import dry_run_asked, harness_session
-from harness.targets.base import Target
+from harness.targets import PlanSink, Target, Verdict, schema_verdict
 
 DRY_RUN_FLAG = "--dry-run"
 OFFLINE_FLAG = "--dry-run-offline"
@@ -34,12 +33,12 @@ PLANNED = "dry run: planned, not run"
 
 @dataclass
 class DryRun:
-    sink: Any  # harness.targets.kubernetes.plan.PlanSink
-    target: Any
+    sink: PlanSink
+    target: Target
     scenario_plans: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
     offline: bool = False
-    verdicts: dict[int, Any] = field(default_factory=dict)  # id(PlannedWrite) -> server Verdict
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(PlannedWrite) -> its Verdict
     unchecked: str = ""  # why the server did not check the plan
 
 
@@ -63,24 +62,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if dry_run_asked(session.config) and state is None:
         raise pytest.UsageError(f"{DRY_RUN_FLAG} plans a harness run: give suites/ or scenarios/, "
                                 "or --target")
-    if state is None:
+    if state is None or state.plan is None:
         return
-    state.target.bind_run(state.run_id)
-    if dry_run_asked(session.config):
-        session.config.stash[dry_run_key] = _start_plan(state.target)
-        session.config.stash[dry_run_key].offline = session.config.getoption("dry_run_offline")
-
-
-def _start_plan(target: Target) -> DryRun:
-    if not target.plans_dry_runs:
-        raise pytest.UsageError(
-            f"{DRY_RUN_FLAG} is for the kubernetes target; the {target.kind} target is this "
-            "machine's own lab, so run it for real (harness lab up, then pytest)")
-    from harness.targets.kubernetes.plan import PlanSink
-
-    sink = PlanSink()
-    target.start_plan(sink)
-    return DryRun(sink=sink, target=target)
+    session.config.stash[dry_run_key] = DryRun(
+        sink=state.plan, target=state.target, offline=session.config.getoption("dry_run_offline"))
 
 
 @pytest.hookimpl(tryfirst=True)  # our skip marker comes first, so its reason is the one shown
@@ -106,7 +91,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 dry.sink.record(write)
 
 
-def _scenario_plan(item: pytest.Item, target: Any) -> str:
+def _scenario_plan(item: pytest.Item, target: Target) -> str:
     from harness.chaos import load_scenario
     from harness.chaos.guards import default_lock_path
     from harness.chaos.load import profile_problems
@@ -153,8 +138,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     dry = config.stash.get(dry_run_key, None)
     if dry is None:
         return
-    from harness.targets.kubernetes.plan import schema_verdict
-
     write = terminalreporter
     if dry.verdicts:
         refused = sum(v.refused for v in dry.verdicts.values())

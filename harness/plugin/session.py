@@ -32,7 +32,7 @@ from harness.results import (
     this_writer,
     utc_now_iso,
 )
-from harness.targets import make_target
+from harness.targets import PlanSink, make_target
 
 log = logging.getLogger("harness.plugin")
 DEFAULT_PROFILE = Path("profiles/lab.yaml")
@@ -74,17 +74,21 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     runs_dir = _resolve(config, config.getoption("results_dir"), Path("reports/runs"))
     target_name = config.getoption("target") or profile.target
+    run_id = workerinput[WORKER_RUN_ID] if workerinput else new_run_id()
+    plan = PlanSink() if dry_run_asked(config) else None
     try:  # built now, so an unknown target or a profile it cannot use is one usage line
-        target = make_target(target_name, profile)
+        target = make_target(target_name, profile, run_id=run_id, plan=plan)
     except HarnessError as error:
-        raise pytest.UsageError(str(error)) from None
+        prefix = "--dry-run: " if plan is not None else ""
+        raise pytest.UsageError(f"{prefix}{error}") from None
     session = HarnessSession(
         profile=profile,
         profile_path=profile_path,
         target_name=target_name,
         target=target,
         runs_dir=runs_dir,
-        run_id=workerinput[WORKER_RUN_ID] if workerinput else new_run_id(),
+        run_id=run_id,
+        plan=plan,
         process=workerinput["workerid"] if workerinput else "main",
         allow_disruption=bool(config.getoption("allow_disruption")),
         keep_lab=bool(config.getoption("keep_lab")),

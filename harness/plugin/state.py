@@ -15,7 +15,7 @@ import pytest
 
 from harness.profile import Profile
 from harness.results import RunMeta, RunRecorder
-from harness.targets.base import Target
+from harness.targets import PlanSink, Target
 
 WORKER_RUN_ID = "cluster_harness_run_id"
 
@@ -31,6 +31,8 @@ class HarnessSession:
     process: str  # "main" or the xdist worker id
     allow_disruption: bool
     keep_lab: bool
+    plan: PlanSink | None = None
+    """Under --dry-run: where the target records what it would send (it sends nothing)."""
     records: bool = True
     """False under --dry-run: nothing ran, so no run file and no report."""
     meta: RunMeta | None = None  # only on the controller

@@ -11,6 +11,10 @@ import importlib
 from harness.errors import HarnessError
 from harness.profile import Profile
 from harness.targets.base import Target
+from harness.targets.planning import PlannedWrite, PlanSink, Verdict, schema_verdict
+
+__all__ = ["REGISTRY", "PlanSink", "PlannedWrite", "Target", "Verdict", "make_target",
+           "schema_verdict", "target_class"]
 
 REGISTRY: dict[str, str] = {
     "lab": "harness.targets.lab:LabTarget",
@@ -36,5 +40,7 @@ def target_class(name: str) -> type[Target]:
     return cls
 
 
-def make_target(name: str, profile: Profile) -> Target:
-    return target_class(name)(profile)
+def make_target(name: str, profile: Profile, *, run_id: str, plan: PlanSink | None = None) -> Target:
+    """The target, complete: named after the run (`run_id`), and planning into `plan` (a dry
+    run: nothing reaches the cluster) when given; a target that cannot plan refuses here."""
+    return target_class(name)(profile, run_id=run_id, plan=plan)

@@ -11,16 +11,17 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 from harness.profile import Profile
+from harness.results import new_run_id
+from harness.targets.planning import PlannedWrite, PlanSink, Verdict
 
 if TYPE_CHECKING:
     from harness.targets.kubernetes.apislis import ApiSlis
-    from harness.targets.kubernetes.plan import PlanSink
     from harness.targets.network import Network
     from harness.targets.storage import Storage
 
@@ -162,10 +163,24 @@ class Target(ABC):
     """One cluster the harness can test: the lab on this machine, or a real cluster."""
 
     kind: str = ""
+    plans_dry_runs = False
+    """Whether the target can be made with `plan=`: a dry run lists what it would send, and
+    sends nothing. Targets that cannot refuse at construction, in one sentence."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, *, run_id: str | None = None,
+                 plan: PlanSink | None = None) -> None:
+        """`run_id` names what the target makes (the kubernetes target's namespace and labels);
+        None takes a fresh one (tools and tests that make a target by hand). With `plan`, every
+        write goes to the sink and nothing reaches the cluster."""
+        if plan is not None and not self.plans_dry_runs:
+            raise TargetError(self.no_plan_sentence())
         self.profile = profile
+        self.run_id = run_id or new_run_id()
+        self.plan_sink = plan
         self.events = EventLog()
+
+    def no_plan_sentence(self) -> str:
+        return f"the {self.kind} target cannot plan a dry run"
 
     @property
     def id(self) -> str:
@@ -182,16 +197,19 @@ class Target(ABC):
         """Where `prepare` has slow steps of its own (a lab coming up), say each through `write`
         as it finishes; targets without any ignore it."""
 
-    def bind_run(self, run_id: str) -> None:
-        """Use the pytest run's id for what the target makes and names (the kubernetes target's
-        namespace and labels); called once, before `prepare`. Targets that name nothing ignore it."""
+    # -- dry runs: only targets with `plans_dry_runs` are ever asked ---------------------------
+    def plan_fault(self, action: str, node: str, service: str | None = None,
+                   duration_s: float | None = None) -> str:
+        """One sentence: what a fault would call on this target (its objects go to the plan)."""
+        raise TargetError(self.no_plan_sentence())
 
-    plans_dry_runs = False
-    """Whether `start_plan` works: a dry run lists what the target would send, and sends nothing."""
+    def plan_suite_objects(self, areas: set[str]) -> list[PlannedWrite]:
+        """Objects the suites of `areas` (controlplane, nodes, ...) would create."""
+        raise TargetError(self.no_plan_sentence())
 
-    def start_plan(self, sink: PlanSink) -> None:
-        """From now on, writes go to `sink` and nothing reaches the cluster (before `prepare`)."""
-        raise TargetError(f"the {self.kind} target cannot plan a dry run")
+    def server_check(self, writes: Sequence[PlannedWrite]) -> tuple[list[Verdict], str]:
+        """The cluster's own verdict on each planned create, or none and why not."""
+        return [], f"the {self.kind} target has no server to check a plan"
 
     def api_slis(self) -> ApiSlis:
         """Load clients and pod startups for the API SLI checks: Kubernetes' API only."""

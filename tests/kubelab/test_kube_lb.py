@@ -24,8 +24,7 @@ pytestmark = pytest.mark.kubelab
 
 @pytest.fixture
 def target(healthy_kube_lab: LabTarget) -> Iterator[KubernetesTarget]:
-    found = KubernetesTarget(kube_profile())
-    found.bind_run(new_run_id())
+    found = KubernetesTarget(kube_profile(), run_id=new_run_id())
     found.prepare()
     yield found
     found.release()

@@ -37,8 +37,7 @@ def admin(healthy_kube_lab: LabTarget) -> k8s.CoreV1Api:
 
 @pytest.fixture
 def target(healthy_kube_lab: LabTarget) -> Iterator[KubernetesTarget]:
-    found = KubernetesTarget(kube_profile())
-    found.bind_run(new_run_id())
+    found = KubernetesTarget(kube_profile(), run_id=new_run_id())
     yield found
     found.release()
 
@@ -146,8 +145,7 @@ def test_the_preflight_is_admitted_and_completes_on_every_node(
     # Each pair's pod is admitted (PodSecurity, RBAC), bound to its node, run by that node's
     # kwok and completed by the lab's stage, and goes with the answer. A node whose pods never
     # complete is named instead (tests/kubelab/test_kube_suites.py, kubelet-down).
-    target = KubernetesTarget(kube_profile())
-    target.bind_run(new_run_id())
+    target = KubernetesTarget(kube_profile(), run_id=new_run_id())
     target.wait = WaitSettings(pod_timeout_s=20.0, poll_interval_s=0.2)
     target.prepare()
     try:

@@ -56,7 +56,6 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClu
 
 @pytest.fixture
 def k8s_target(cluster: FakeCluster) -> KubernetesTarget:
-    target = KubernetesTarget(load_profile(cluster.profile_path))
+    target = KubernetesTarget(load_profile(cluster.profile_path), run_id="20250101T000000Z-abc123")
     target.with_settings(FAST)
-    target.bind_run("20250101T000000Z-abc123")
     return target

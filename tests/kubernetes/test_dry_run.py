@@ -3,6 +3,7 @@ the fake API, no talosctl call, no BMC call. Plan mode of the target refuses rea
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,16 @@ import yaml
 
 from harness.chaos import load_scenario
 from harness.chaos.plan import plan_scenario
+from harness.profile import load_profile
+from harness.targets import PlanSink, make_target
+from harness.targets.base import TargetError
 from harness.targets.kubernetes import KubernetesTarget, manifests
-from harness.targets.kubernetes.plan import PlanReadRefused, PlanSink, validation_problems
+from harness.targets.kubernetes.plan import PlanReadRefused
+from harness.targets.planning import validation_problems
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.test_suites_on_fakes import ROOT, run_harness
+
+RUN = "20250101T000000Z-abc123"
 
 
 def _untouched(cluster: FakeCluster) -> None:
@@ -97,23 +104,45 @@ def test_dry_run_is_refused_on_the_lab(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "--dry-run is for the kubernetes target" in done.stderr
+    assert "--dry-run: the lab target is this machine's own lab and has no dry run" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_plan_mode_refuses_reads_and_records_writes(k8s_target: KubernetesTarget) -> None:
+def test_a_target_that_cannot_plan_refuses_when_it_is_made() -> None:
+    with pytest.raises(TargetError, match="lab target is this machine's own lab and has no dry run"):
+        make_target("lab", load_profile(ROOT / "profiles" / "lab.yaml"), run_id=RUN, plan=PlanSink())
+
+
+def test_plan_mode_refuses_reads_and_records_writes(cluster: FakeCluster) -> None:
     sink = PlanSink()
-    k8s_target.start_plan(sink)
-    k8s_target.prepare()
+    target = make_target("kubernetes", load_profile(cluster.profile_path), run_id=RUN, plan=sink)
+    assert target.run_id == RUN  # complete when made: nothing is bound or swapped later
+    target.prepare()
     with pytest.raises(PlanReadRefused):
-        k8s_target.nodes()
+        target.nodes()
     with pytest.raises(PlanReadRefused):
-        k8s_target.controlplane.vip_holder()
-    k8s_target.release()
+        target.controlplane.vip_holder()
+    with pytest.raises(PlanReadRefused):  # node calls refuse too: the faults hold the stand-in
+        target.faults.reboot("kcp1")
+    target.release()
     assert [w.sentence().split(" (")[0] for w in sink.writes] == [
-        f"create Namespace {k8s_target.namespace}",
-        f"delete Namespace {k8s_target.namespace}",
+        f"create Namespace {manifests.namespace_name(RUN)}",
+        f"delete Namespace {manifests.namespace_name(RUN)}",
     ]
+    _untouched(cluster)
+
+
+def test_the_plugin_imports_no_target_internals() -> None:
+    """The plugin comes in by the front door: `harness.targets` and its contract, nothing of a
+    particular target (the dry run is declared on `Target`)."""
+    inner = []
+    for path in sorted((ROOT / "harness" / "plugin").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            inner += [f"{path.name}: {name}" for name in names
+                      if name.startswith(("harness.targets.kubernetes", "harness.targets.lab"))]
+    assert inner == []
 
 
 def test_a_broken_manifest_is_flagged() -> None:

@@ -57,10 +57,9 @@ def fakenet(cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
 
 
 def make_target(profile: Path) -> KubernetesTarget:
-    target = KubernetesTarget(load_profile(profile))
+    target = KubernetesTarget(load_profile(profile), run_id=RUN)
     target.with_settings(FAST)
     target.wait = WaitSettings(poll_interval_s=0.02, pod_timeout_s=5.0, job_timeout_s=5.0)
-    target.bind_run(RUN)
     target.prepare()
     return target
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from harness.profile import Profile, parse_profile
 from harness.targets.base import ControlPlane, Faults, Member, NodeInfo, Target, TargetError, Undo
+from harness.targets.planning import PlanSink
 
 PROFILE = """
 name: fake
@@ -111,8 +112,9 @@ class FakeFaults(Faults):
 class FakeTarget(Target):
     kind = "fake"
 
-    def __init__(self, profile: Profile | None = None, cluster: FakeCluster | None = None) -> None:
-        super().__init__(profile or fake_profile())
+    def __init__(self, profile: Profile | None = None, cluster: FakeCluster | None = None, *,
+                 run_id: str | None = None, plan: PlanSink | None = None) -> None:
+        super().__init__(profile or fake_profile(), run_id=run_id, plan=plan)
         self.cluster = cluster or FakeCluster()
         self._cp = FakeControlPlane(self.cluster)
         self._faults: Any = FakeFaults(self)

@@ -28,9 +28,14 @@ from harness.profile import Profile, load_profile
 from harness.profile.load import parse_profile
 from harness.profile.rules import cross_field_problems as profile_rules
 from harness.report.scenarios import scenarios
-from harness.report.scrub import scrub
 from harness.report.sections import failover, policy
-from harness.results import RunFileError, load_frames, read_run_file, recover_crashed
+from harness.results import (
+    RunFileError,
+    load_frames,
+    read_run_file,
+    recover_crashed,
+    trended_measurements,
+)
 from harness.results.recorder import partial_dir
 from harness.results.store import run_file_path
 from harness.results.synthetic import History, write_history
@@ -99,7 +104,7 @@ def test_profiles_are_accepted_valid_or_rejected_with_paths() -> None:
         assert profile_rules(profile) == []
         Profile.model_validate(profile.model_dump())
         try:  # what the plugin does next; a target may refuse a profile, in one sentence
-            make_target(profile.target, profile)
+            make_target(profile.target, profile, run_id="20250101T000000Z-f0220a")
         except HarnessError as error:
             _assert_rejected_well(error)
 
@@ -142,10 +147,12 @@ def test_run_files_are_accepted_valid_or_rejected_in_one_sentence(tmp_path: Path
             _assert_rejected_well(error, one_line_naming=path)
             return
         # accepted: what `harness runs` and the report read next works on it
-        frames = load_frames([path])
+        frames = load_frames([path], timelines=True)
         assert len(frames.runs) == 1
-        assert len(frames.measurements) == len(document["measurements"])
-        timelines = scrub(document["timelines"])
+        derived = trended_measurements(document["timelines"], version=document["version"],
+                                       when=document["run"]["started"])
+        assert len(frames.measurements) == len(document["measurements"]) + len(derived)
+        timelines = frames.timelines[document["run"]["id"]]
         failover(timelines)
         policy(timelines)
         scenarios(timelines)

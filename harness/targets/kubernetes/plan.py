@@ -9,44 +9,31 @@ loudly instead of reaching it. `fault_plan()` says, per fault, what the target w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from harness.targets.base import TargetError
+from harness.targets.planning import (
+    Obj,
+    PlannedWrite,
+    PlanSink,
+    schema_verdict,
+    validation_problems,
+)
 
-Obj = dict[str, Any]
+__all__ = [
+    "PlanReadRefused",
+    "PlanSink",
+    "PlannedWrite",
+    "PlanningAPI",
+    "RefusingTool",
+    "fault_plan",
+    "schema_verdict",
+    "validation_problems",
+]
 
 
 class PlanReadRefused(TargetError):
     """A dry run tried to read the cluster; plans are built from the profile only."""
-
-
-@dataclass(frozen=True)
-class PlannedWrite:
-    verb: str  # create | delete
-    kind: str
-    name: str
-    namespace: str | None = None
-    manifest: Obj | None = None  # for creates: the exact body the target would send
-    purpose: str = ""
-
-    def sentence(self) -> str:
-        where = f" in {self.namespace}" if self.namespace else ""
-        why = f" ({self.purpose})" if self.purpose else ""
-        return f"{self.verb} {self.kind} {self.name}{where}{why}"
-
-
-@dataclass
-class PlanSink:
-    """Everything a planning target would have sent, in order."""
-
-    writes: list[PlannedWrite] = field(default_factory=list)
-
-    def record(self, write: PlannedWrite) -> None:
-        self.writes.append(write)
-
-    def manifests(self) -> list[Obj]:
-        return [w.manifest for w in self.writes if w.manifest is not None]
 
 
 class PlanningAPI:
@@ -141,30 +128,3 @@ def fault_plan(
     if action == "degrade_link":
         return "refuse: degrade_link is not available on the kubernetes target"
     return f"{action} {node}"
-
-
-CUSTOM_RESOURCE = "custom resource"
-
-
-def schema_verdict(manifest: Obj) -> str:
-    """One line for the dry run: valid, INVALID with reasons, or a custom resource this library
-    has no schema for (the tests check those against the upstream Cilium and Rook CRDs)."""
-    problems = validation_problems(manifest)
-    if not problems:
-        return "valid (Kubernetes 1.32, strict)"
-    if problems[0].startswith(CUSTOM_RESOURCE):
-        return f"{CUSTOM_RESOURCE}: not checked here; the harness's tests check it against the upstream CRD"
-    return "INVALID: " + "; ".join(problems)
-
-
-def validation_problems(manifest: Obj, *, version: str = "1.32") -> list[str]:
-    """Problems `kubernetes-validate` finds (strict: unknown fields are errors); empty when valid."""
-    import kubernetes_validate  # type: ignore[import-untyped]
-
-    try:
-        kubernetes_validate.validate(manifest, version, strict=True)
-    except kubernetes_validate.ValidationError as error:
-        return [str(getattr(error, "message", error))[:300]]
-    except kubernetes_validate.SchemaNotFoundError as error:  # e.g. a custom resource
-        return [f"{CUSTOM_RESOURCE} {manifest.get('apiVersion')}/{manifest.get('kind')}: {error}"[:300]]
-    return []

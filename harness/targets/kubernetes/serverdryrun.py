@@ -15,41 +15,15 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.targets.kubernetes.api import KubeAPI
 from harness.targets.kubernetes.errors import APIError, APINotFound
-from harness.targets.kubernetes.plan import PlannedWrite
+from harness.targets.planning import PlannedWrite, Verdict
 
 STAND_IN_NAMESPACE = "default"
-PODSECURITY = "violates PodSecurity"
 REACHABLE_TIMEOUT_S = 3.0
-
-
-@dataclass(frozen=True)
-class Verdict:
-    write: PlannedWrite
-    accepted: bool
-    sentence: str
-    where: str | None = None
-    """The namespace the server checked it in, when not the planned one."""
-
-    @property
-    def refused(self) -> bool:
-        """Refused in a way that would hold in the run too (not PodSecurity in a stand-in)."""
-        return not self.accepted and not (self.where and PODSECURITY in self.sentence)
-
-    def line(self) -> str:
-        where = (f" (checked in namespace {self.where}: the planned one does not exist yet)"
-                 if self.where else "")
-        if self.accepted:
-            return f"server: accepted (dry run){where}"
-        if not self.refused:
-            return (f"server: schema accepted; {self.sentence}{where}, which says nothing of the "
-                    "run's namespace")
-        return f"server: REFUSED: {self.sentence}{where}"
 
 
 def unreachable(api: KubeAPI) -> str | None:

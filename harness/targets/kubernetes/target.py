@@ -11,13 +11,12 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kubernetes import client as k8s
 
 from harness.errors import HarnessError
 from harness.profile import Profile
-from harness.results import new_run_id
 from harness.targets.base import Faults, NodeInfo, Target, TargetError
 from harness.targets.kubernetes import manifests, serverdryrun
 from harness.targets.kubernetes.api import KubeAPI, kubeconfig_path, load_client
@@ -28,21 +27,16 @@ from harness.targets.kubernetes.errors import APIConflict, APIError
 from harness.targets.kubernetes.faults import TalosFaults
 from harness.targets.kubernetes.labdriver import LabNodeDriver
 from harness.targets.kubernetes.network import KubernetesNetwork
-from harness.targets.kubernetes.plan import (
-    PlannedWrite,
-    PlanningAPI,
-    PlanSink,
-    RefusingTool,
-    fault_plan,
-)
+from harness.targets.kubernetes.plan import PlanningAPI, RefusingTool, fault_plan
 from harness.targets.kubernetes.settings import ClientSettings, WaitSettings
 from harness.targets.kubernetes.talos import Talos, talosconfig_path
 from harness.targets.kubernetes.workloads import Workloads
+from harness.targets.planning import PlannedWrite, PlanSink
 
 if TYPE_CHECKING:
     from harness.targets.kubernetes.nodedebug import NodeDebugPods
-    from harness.targets.kubernetes.serverdryrun import Verdict
     from harness.targets.kubernetes.storage import KubernetesStorage
+    from harness.targets.planning import Verdict
 
 log = logging.getLogger("harness.kubernetes")
 
@@ -76,20 +70,27 @@ class KubernetesTarget(Target):
     settings = ClientSettings()
     wait = WaitSettings()
 
-    def __init__(self, profile: Profile) -> None:
-        super().__init__(profile)
-        self.run_id = new_run_id()  # the plugin binds the run's own id before `prepare()`
+    plans_dry_runs = True
+
+    def __init__(self, profile: Profile, *, run_id: str | None = None,
+                 plan: PlanSink | None = None) -> None:
+        super().__init__(profile, run_id=run_id, plan=plan)
         k = profile.kubernetes
         if k.pod_timeout_s is not None:
             self.wait = replace(self.wait, pod_timeout_s=k.pod_timeout_s)
         self.talos = Talos(talosconfig=talosconfig_path(k.talosconfig))
         self.bmc = TuringPiBmc(k.bmc) if k.bmc is not None else None
         self._api: KubeAPI | None = None
+        if plan is not None:  # plan mode: writes go to the sink; reads and node calls refuse
+            # The stand-ins answer the same calls with a refusal, so they are typed as what they
+            # replace: any call that would touch the cluster fails loudly instead.
+            self._api = cast(KubeAPI, PlanningAPI(plan))
+            self.talos = cast(Talos, RefusingTool("talosctl"))
+            self.bmc = cast(TuringPiBmc, RefusingTool("BMC")) if self.bmc is not None else None
         self._workloads: Workloads | None = None
         self._network: KubernetesNetwork | None = None
         self._node_debug: NodeDebugPods | None = None  # testinfra is imported on first use
         self._namespace_created = False
-        self.plan_sink: PlanSink | None = None  # set in plan mode (`--dry-run`)
         self.lab_driver = LabNodeDriver(profile) if k.node_driver == "lab" else None
         self.talos_view = TalosNodeView(profile=profile, talos=self.talos)
         nodes: NodeView
@@ -113,26 +114,6 @@ class KubernetesTarget(Target):
             namespace=lambda: self.namespace,
             run_id=lambda: self.run_id,
         )
-
-    plans_dry_runs = True
-
-    def bind_run(self, run_id: str) -> None:
-        """Use the pytest run's id, so the namespace and labels name the run file's run."""
-        if self._namespace_created:
-            raise TargetError("the run id cannot change after the namespace was created")
-        self.run_id = run_id
-
-    def start_plan(self, sink: PlanSink) -> None:
-        """Plan mode: writes go to `sink`, reads and node calls refuse; nothing reaches the cluster."""
-        if self._api is not None or self._namespace_created:
-            raise TargetError("plan mode must start before the target talks to the cluster")
-        self.plan_sink = sink
-        self._api = PlanningAPI(sink)  # type: ignore[assignment]
-        self.talos = RefusingTool("talosctl")  # type: ignore[assignment]
-        self.bmc = RefusingTool("BMC") if self.bmc is not None else None  # type: ignore[assignment]
-        self.talos_view.talos = self.talos
-        if isinstance(self._faults, TalosFaults):
-            self._faults.talos, self._faults.bmc = self.talos, self.bmc
 
     def plan_fault(self, action: str, node: str, service: str | None = None,
                    duration_s: float | None = None) -> str:

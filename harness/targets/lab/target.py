@@ -19,6 +19,7 @@ from harness.targets.lab.etcd_api import EtcdClient, Status
 from harness.targets.lab.faults import LabFaults
 from harness.targets.lab.groundtruth import LabEventLog
 from harness.targets.lab.lifecycle import Lab, Step
+from harness.targets.planning import PlanSink
 
 if TYPE_CHECKING:
     from harness.targets.lab.network import LabNetwork
@@ -92,8 +93,9 @@ CLOCK_SKEW_S = 30  # defect `clock-skew`
 class LabTarget(Target):
     kind = "lab"
 
-    def __init__(self, profile: Profile) -> None:
-        super().__init__(profile)
+    def __init__(self, profile: Profile, *, run_id: str | None = None,
+                 plan: PlanSink | None = None) -> None:
+        super().__init__(profile, run_id=run_id, plan=plan)
         try:
             self.plan = make_plan(profile)
         except ValueError as error:
@@ -104,6 +106,10 @@ class LabTarget(Target):
         self._controlplane = LabControlPlane(self.plan, self.lab)
         self._faults = LabFaults(self.plan, self.lab, self.events)
         self._started = False
+
+    def no_plan_sentence(self) -> str:
+        return ("the lab target is this machine's own lab and has no dry run: run it for real "
+                "(harness lab up, then pytest)")
 
     def show_progress(self, write: Callable[[str], None]) -> None:
         """Say each step of a lab `up` as it finishes, with its time (a pytest session's lines)."""
