@@ -5,10 +5,10 @@ from harness.chaos.journal import JournalEntry
 from harness.chaos.load import is_scenario_document, load_scenario, parse_scenario, profile_problems
 from harness.chaos.model import Scenario
 from harness.chaos.result import ObservationResult, ScenarioResult
-from harness.chaos.rows import result_measurements, result_rows, result_timelines
+from harness.chaos.rows import ScenarioRecords, result_records, result_rows
 from harness.chaos.runner import RunContext, run_scenario
 
 __all__ = ["GuardError", "JournalEntry", "ObservationResult", "RunContext", "Scenario", "ScenarioError",
-           "ScenarioInterrupted", "ScenarioResult", "Terminated", "is_scenario_document",
-           "load_scenario", "parse_scenario", "profile_problems", "result_measurements", "result_rows",
-           "result_timelines", "run_scenario"]
+           "ScenarioInterrupted", "ScenarioRecords", "ScenarioResult", "Terminated",
+           "is_scenario_document", "load_scenario", "parse_scenario", "profile_problems",
+           "result_records", "result_rows", "run_scenario"]

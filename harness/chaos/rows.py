@@ -1,67 +1,88 @@
-"""A scenario result as run-file rows: timelines (journal, samples, windows, events) and measurements."""
+"""A scenario result as typed run-file records: its journal, one probe timeline per observation,
+and its events; each figure in exactly one of them.
+
+An observation's figures (`harness.metrics`) live in its probe timeline, the event figures in the
+events timeline; the journal keeps each expectation's metric, limit and verdict, not a copy of the
+measured value. Readers derive the trended `chaos.<observation>.<figure>` series from the probe
+timelines (`harness.results.trended_measurements`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import dataclass
 
-from harness.chaos.result import ScenarioResult
-from harness.metrics import chaos_metric, observation_specs
-from harness.results.records import Measurement, Timeline
+from harness import metrics as catalogue
+from harness.chaos.result import ObservationResult, ScenarioResult
+from harness.results import (
+    EventRecord,
+    EventsTimeline,
+    ExpectationRecord,
+    ProbeTimeline,
+    SampleColumns,
+    ScenarioRecord,
+    StepRecord,
+    Timeline,
+    WindowRecord,
+)
+
+
+@dataclass(frozen=True)
+class ScenarioRecords:
+    scenario: ScenarioRecord
+    probes: tuple[ProbeTimeline, ...]
+    events: EventsTimeline
+
+    def rows(self) -> list[Timeline]:
+        return [self.scenario.to_row(), *(p.to_row() for p in self.probes), self.events.to_row()]
 
 
 def scenario_slug(result: ScenarioResult) -> str:
     return "".join(c if c.isalnum() else "-" for c in result.title.lower()).strip("-")
 
 
-def result_timelines(result: ScenarioResult, *, nodeid: str | None = None) -> list[Timeline]:
+def _figures(result: ScenarioResult, observation: ObservationResult) -> dict[str, float | None]:
+    """The observation's figures under their catalogue names, as the runner measured them."""
+    found = {}
+    for spec in catalogue.observation_specs(observation.probe):
+        key = f"{observation.name}.{spec.name}"
+        if key in result.metrics:
+            found[spec.name] = result.metrics[key]
+    return found
+
+
+def _probe(result: ScenarioResult, observation: ObservationResult, slug: str,
+           nodeid: str | None) -> ProbeTimeline:
+    samples = observation.samples
+    return ProbeTimeline(
+        name=f"{slug}.{observation.name}", probe=observation.probe, rate_hz=observation.rate_hz,
+        samples=SampleColumns(tuple(s.time for s in samples), tuple(s.ok for s in samples),
+                              tuple(s.latency_s for s in samples), tuple(s.error for s in samples),
+                              tuple(s.value for s in samples)),
+        windows=tuple(WindowRecord(w.start, w.end, w.failed_samples, w.recovered, w.first_error)
+                      for w in observation.availability.windows),
+        figures=_figures(result, observation), fault_at=result.fault_at,
+        observation=observation.name, scenario=slug, nodeid=nodeid)
+
+
+def result_records(result: ScenarioResult, *, nodeid: str | None = None) -> ScenarioRecords:
     slug = scenario_slug(result)
-    rows = [Timeline(name=f"{slug}.journal", kind="chaos-journal", nodeid=nodeid, data={
-        "title": result.title, "source": result.source, "target": result.target,
-        "status": result.status, "deviated": result.deviated, "passed": result.passed,
-        "started": result.started, "ended": result.ended, "fault_at": result.fault_at,
-        "bindings": result.bindings, "error": result.error,
-        "steps": [{**asdict(e), "duration_s": e.duration_s} for e in result.journal],
-        "expectations": [{"text": r.expectation.text, "measured": r.measured, "limit": r.limit,
-                          "ok": r.ok} for r in result.expectations],
-        "metrics": result.metrics,
-    })]
-    for obs in result.observations:
-        a = obs.availability
-        rows.append(Timeline(name=f"{slug}.{obs.name}", kind="probe", nodeid=nodeid, data={
-            "probe": obs.probe, "rate_hz": obs.rate_hz, "fault_at": result.fault_at,
-            # Columns rather than row dicts: a 20 Hz timeline stays small in the run file.
-            "samples": {
-                "time": [s.time for s in obs.samples], "ok": [s.ok for s in obs.samples],
-                "latency_s": [round(s.latency_s, 6) for s in obs.samples],
-                "error": [s.error for s in obs.samples], "value": [s.value for s in obs.samples],
-            },
-            "windows": [{**asdict(w), "duration_s": w.duration_s} for w in a.windows],
-            "events": [asdict(e) for e in result.events],  # fault instants drawn on the lane
-            "longest_unavailable_s": a.longest_unavailable_s,
-            "availability_pct": a.availability_pct,
-            "time_to_first_failure_s": a.time_to_first_failure_s,
-            "time_to_recovery_s": a.time_to_recovery_s,
-            "changes": obs.changes,
-        }))
-    rows.append(Timeline(name=f"{slug}.events", kind="events", nodeid=nodeid,
-                         data={"events": [asdict(e) for e in result.events]}))
-    return rows
+    scenario = ScenarioRecord(
+        name=f"{slug}.journal", title=result.title, source=result.source, target=result.target,
+        status=result.status, deviated=result.deviated, passed=result.passed,
+        started=result.started, ended=result.ended, fault_at=result.fault_at,
+        bindings=dict(result.bindings), error=result.error, nodeid=nodeid,
+        steps=tuple(StepRecord(e.name, e.start, e.end, e.status, e.output, e.error)
+                    for e in result.journal),
+        expectations=tuple(ExpectationRecord(r.expectation.text, r.expectation.metric, r.limit,
+                                             r.ok, r.measured) for r in result.expectations))
+    events = EventsTimeline(
+        name=f"{slug}.events", nodeid=nodeid,
+        events=tuple(EventRecord(e.time, e.kind, e.node, e.detail) for e in result.events),
+        figures={k: v for k, v in result.metrics.items() if k.startswith(catalogue.EVENTS_PREFIX)})
+    probes = tuple(_probe(result, o, slug, nodeid) for o in result.observations)
+    return ScenarioRecords(scenario, probes, events)
 
 
-def result_measurements(result: ScenarioResult, *, nodeid: str | None = None) -> list[Measurement]:
-    slug = scenario_slug(result)
-    rows: list[Measurement] = []
-    for obs in result.observations:
-        for spec in observation_specs(obs.probe):
-            value = result.metrics.get(f"{obs.name}.{spec.name}")
-            if spec.trended and value is not None:
-                rows.append(Measurement(metric=chaos_metric(obs.name, spec), value=value,
-                                        unit=spec.unit, higher_is_better=spec.higher_is_better,
-                                        nodeid=nodeid, tags={"scenario": slug, "probe": obs.probe}))
-    return rows
-
-
-def result_rows(result: ScenarioResult, *,
-                nodeid: str | None = None) -> tuple[list[Timeline], list[Measurement]]:
+def result_rows(result: ScenarioResult, *, nodeid: str | None = None) -> list[Timeline]:
     """What the pytest item and the CLI record into the run file."""
-    return result_timelines(result, nodeid=nodeid), result_measurements(result, nodeid=nodeid)
+    return result_records(result, nodeid=nodeid).rows()

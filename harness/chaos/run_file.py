@@ -37,11 +37,8 @@ class ScenarioRunFile:
     passed: bool | None = None
 
     def record(self, result: ScenarioResult) -> None:
-        timelines, measurements = result_rows(result, nodeid=self.nodeid)
-        for timeline in timelines:
+        for timeline in result_rows(result, nodeid=self.nodeid):
             self.recorder.timeline(timeline)
-        for measurement in measurements:
-            self.recorder.measurement(measurement)
         self.passed = result.passed
         message = None if result.passed else "; ".join(result.problems()) or result.error
         self.recorder.outcome(Outcome(nodeid=self.nodeid, outcome="passed" if result.passed else "failed",

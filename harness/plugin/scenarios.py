@@ -85,11 +85,8 @@ class ScenarioItem(pytest.Item):
 
     def _record(self, result: ScenarioResult) -> None:
         recorder = session_recorder(self.config)
-        timelines, measurements = result_rows(result, nodeid=self.nodeid)
-        for timeline in timelines:
+        for timeline in result_rows(result, nodeid=self.nodeid):
             recorder.timeline(timeline)
-        for measurement in measurements:
-            recorder.measurement(measurement)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:

@@ -20,8 +20,8 @@ from harness.report.model import (
     SeriesRow,
     SuiteStatus,
 )
-from harness.report.scrub import scrub, scrub_text
 from harness.report.svg import sparkline
+from harness.results.scrub import scrub, scrub_text
 
 BASELINE_RUNS = 30  # the baseline is the median of this many previous comparable runs
 MAX_VERSION_MARKS = 12

@@ -25,25 +25,22 @@ from harness.report.charts import trend_charts
 from harness.report.compare import compare, resolve_run
 from harness.report.model import RunInfo
 from harness.report.scenarios import scenarios
-from harness.report.scrub import scrub, scrub_text
 from harness.report.sections import failover, policy
 from harness.report.throughput import GoodputRow, goodput_rows, heat_maps
-from harness.results.frames import RunFrames, load_frames
+from harness.results import RunFrames, RunTimelines, load_frames, scrub_text
 
 TEMPLATE = "report.html.j2"
 
 
 @dataclass(frozen=True)
 class Loaded:
-    frames: RunFrames
+    frames: RunFrames  # with every run's timelines as records, scrubbed at load
     infos: list[RunInfo]
-    timelines: dict[str, list[dict[str, Any]]]  # scrubbed, per run id
 
 
 def load(runs_dir: Path) -> Loaded:
-    frames = load_frames(runs_dir)
-    timelines = {run_id: scrub(rows) for run_id, rows in frames.timelines.items()}
-    return Loaded(frames, run_infos(frames.runs), timelines)
+    frames = load_frames(runs_dir, timelines=True)
+    return Loaded(frames, run_infos(frames.runs))
 
 
 def build_report(runs_dir: Path, out_dir: Path, min_rel: float = detect.MIN_REL_CHANGE) -> Path:
@@ -95,7 +92,7 @@ def build_comparison(runs_dir: Path, out_dir: Path, run_a: str, run_b: str,
 
 
 def _sections(loaded: Loaded, goodput: dict[str, list[GoodputRow]], run: RunInfo) -> dict[str, Any]:
-    timelines = loaded.timelines.get(run.id, [])
+    timelines = loaded.frames.timelines.get(run.id, RunTimelines())
     return {"scenarios": scenarios(timelines), "failover": failover(timelines),
             "heat": heat_maps(goodput.get(run.id, [])), "policy": policy(timelines)}
 

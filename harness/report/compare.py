@@ -12,7 +12,7 @@ from harness.errors import HarnessError
 from harness.report import detect
 from harness.report.analysis import differences, series_matrix
 from harness.report.model import Difference, RunInfo
-from harness.report.scrub import scrub_text
+from harness.results.scrub import scrub_text
 
 COMPARE_SIGMAS = 3.0
 

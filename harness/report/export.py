@@ -9,8 +9,8 @@ from typing import Literal
 import pandas as pd
 
 from harness.errors import HarnessError
-from harness.report.scrub import scrub
 from harness.results.frames import load_frames
+from harness.results.scrub import scrub
 
 ExportFormat = Literal["csv", "parquet"]
 RUN_FIELDS = ["run_id", "label", "target", "profile", "harness_version", "started", "status"]

@@ -1,15 +1,15 @@
-"""Scenario verdicts of one run, as the chaos runner stored them in its `chaos-journal` timeline.
+"""Scenario verdicts of one run, from its typed scenario records (`harness.results.ScenarioRecord`).
 
-Every figure is read as written (harness/chaos/rows.py): the expectation's measured value, its
-limit and whether it was met, the `deviated` and `passed` flags. Nothing is re-evaluated here.
+Every figure is read as written (harness/chaos/rows.py): the expectation's measured value (the
+figure of the scenario's probe or events timeline), its limit and whether it was met, the
+`deviated` and `passed` flags. Nothing is re-evaluated here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-JOURNAL_KIND = "chaos-journal"
+from harness.results import RunTimelines, ScenarioRecord
 
 
 @dataclass(frozen=True)
@@ -41,44 +41,15 @@ class ScenarioView:
     steps: list[StepView]
 
 
-def scenarios(timelines: list[dict[str, Any]]) -> list[ScenarioView]:
+def scenarios(timelines: RunTimelines) -> list[ScenarioView]:
     """One view per scenario journal of the run, in the order they were recorded."""
-    return [_scenario(t) for t in timelines
-            if t.get("kind") == JOURNAL_KIND and isinstance(t.get("data"), dict)]
+    return [_scenario(record) for record in timelines.scenarios]
 
 
-def _scenario(timeline: dict[str, Any]) -> ScenarioView:
-    data: dict[str, Any] = timeline["data"]
-    started = _number(data.get("started"))
+def _scenario(record: ScenarioRecord) -> ScenarioView:
     return ScenarioView(
-        title=_text(data.get("title")) or str(timeline.get("name")),
-        nodeid=_text(timeline.get("nodeid")),
-        status=_text(data.get("status")) or "unknown",
-        passed=data.get("passed") is True,
-        deviated=data.get("deviated") is True,
-        error=_text(data.get("error")),
-        expectations=[ExpectationView(_text(e.get("text")) or "", _number(e.get("measured")),
-                                      _number(e.get("limit")), e.get("ok") is True)
-                      for e in _dicts(data.get("expectations"))],
-        steps=[_step(s, started) for s in _dicts(data.get("steps"))])
-
-
-def _step(step: dict[str, Any], started: float | None) -> StepView:
-    start = _number(step.get("start"))
-    at = None if start is None or started is None else start - started
-    return StepView(_text(step.get("name")) or "", at, _number(step.get("duration_s")),
-                    _text(step.get("status")) or "", _text(step.get("error")))
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+        title=record.title, nodeid=record.nodeid, status=record.status, passed=record.passed,
+        deviated=record.deviated, error=record.error,
+        expectations=[ExpectationView(e.text, e.measured, e.limit, e.ok) for e in record.expectations],
+        steps=[StepView(s.name, s.start - record.started, s.duration_s, s.status, s.error)
+               for s in record.steps])

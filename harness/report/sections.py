@@ -1,4 +1,5 @@
-"""Per-run sections as geometry and cells: failover timelines and the policy matrix.
+"""Per-run sections as geometry and cells: failover timelines and the policy matrix, drawn from
+the run's typed timeline records (`harness.results.RunTimelines`), never recounted.
 
 Each builder returns None when the run has no such data, so the template shows only what exists.
 """
@@ -6,13 +7,14 @@ Each builder returns None when the run has no such data, so the template shows o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
+from harness.metrics import AVAILABILITY_PCT, LONGEST_UNAVAILABLE
 from harness.report.svg import scale
+from harness.results import RunTimelines
 
 LANE_WIDTH = 900
 LANE_HEIGHT = 22
+POLICY_KIND = "policy-matrix"
 
 
 @dataclass(frozen=True)
@@ -64,72 +66,43 @@ class Policy:
     mismatches: int
 
 
-def _seconds(value: Any) -> float:
-    """Probe times may be seconds (relative or epoch) or ISO-8601 strings."""
-    if isinstance(value, int | float):
-        return float(value)
-    return datetime.fromisoformat(str(value)).timestamp()
-
-
-def _stored_figure(data: dict[str, Any], name: str) -> float | None:
-    """A figure the probe derived when it ran (harness/probes/windows.py); None if absent."""
-    value = data.get(name)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _sample_columns(data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Times and ok flags of a probe timeline (columns, see harness/results/FORMAT.md)."""
-    samples = data.get("samples") or {}
-    return list(samples.get("time", [])), list(samples.get("ok", []))
-
-
-def _window_bounds(data: dict[str, Any]) -> list[tuple[float, float]]:
-    return [(_seconds(w["start"]), _seconds(w["end"])) for w in data.get("windows", [])]
-
-
-def failover(timelines: list[dict[str, Any]]) -> Failover | None:
-    probes = [t for t in timelines if t.get("kind") == "probe" and isinstance(t.get("data"), dict)]
+def failover(timelines: RunTimelines) -> Failover | None:
+    """One lane per probe timeline, its figures as the probe stored them; the events of the same
+    tests and scenarios drawn across the lanes."""
+    probes = timelines.probes
     if not probes:
         return None
-    instants: list[float] = []
-    for probe in probes:
-        data = probe["data"]
-        instants += [_seconds(t) for t in _sample_columns(data)[0]]
-        instants += [t for bounds in _window_bounds(data) for t in bounds]
-        instants += [_seconds(e["time"]) for e in data.get("events", []) if "time" in e]
+    events = timelines.events_of({p.nodeid for p in probes})
+    instants = [t for p in probes for t in p.samples.time]
+    instants += [t for p in probes for w in p.windows for t in (w.start, w.end)]
+    instants += [e.time for e in events]
     start, end = (min(instants), max(instants)) if instants else (0.0, 1.0)
-    lanes, faults, seen = [], [], set()
+    lanes = []
     for row, probe in enumerate(probes):
-        data = probe["data"]
-        _, oks = _sample_columns(data)
         windows = []
-        for a, b in _window_bounds(data):
+        for window in probe.windows:
+            a, b = window.start, window.end
             x = scale(a, start, end, LANE_WIDTH)
             width = max(2.0, scale(b, start, end, LANE_WIDTH) - x)
             windows.append(Box(x, width, f"unavailable {a - start:+.1f} s … {b - start:+.1f} s "
-                                         f"({b - a:.1f} s)"))
-        lanes.append(Lane(str(probe.get("name")), row * (LANE_HEIGHT + 8) + 18, windows,
-                          _stored_figure(data, "availability_pct"),
-                          _stored_figure(data, "longest_unavailable_s"), len(oks)))
-        for event in data.get("events", []):
-            key = (event.get("time"), event.get("kind"), event.get("node"))
-            if "time" in event and key not in seen:
-                seen.add(key)
-                at = _seconds(event["time"])
-                label = f"{event.get('kind', 'fault')} {event.get('node') or ''}".strip()
-                faults.append(Fault(scale(at, start, end, LANE_WIDTH), label,
-                                    f"{label} at {at - start:+.1f} s: {event.get('detail') or ''}"))
+                                         f"({window.duration_s:.1f} s)"))
+        lanes.append(Lane(probe.name, row * (LANE_HEIGHT + 8) + 18, windows,
+                          probe.figure(AVAILABILITY_PCT), probe.figure(LONGEST_UNAVAILABLE),
+                          len(probe.samples.time)))
+    faults = []
+    for event in events:
+        label = f"{event.kind} {event.node or ''}".strip()
+        faults.append(Fault(scale(event.time, start, end, LANE_WIDTH), label,
+                            f"{label} at {event.time - start:+.1f} s: {event.detail}"))
     ticks = [(scale(start + (end - start) * i / 5, start, end, LANE_WIDTH),
               f"{(end - start) * i / 5:.0f} s") for i in range(6)]
     height = len(lanes) * (LANE_HEIGHT + 8) + 40
     return Failover(LANE_WIDTH, height, lanes, faults, ticks)
 
 
-def policy(timelines: list[dict[str, Any]]) -> Policy | None:
-    pairs = [p for t in timelines if t.get("kind") == "policy-matrix"
-             for p in (t.get("data") or {}).get("pairs", [])]
+def policy(timelines: RunTimelines) -> Policy | None:
+    pairs = [p for t in timelines.of_kind(POLICY_KIND) for p in t.data.get("pairs", [])
+             if isinstance(p, dict)]
     if not pairs:
         return None
     sources = sorted({str(p.get("src")) for p in pairs})

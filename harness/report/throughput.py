@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from harness import metrics
-from harness.report.scrub import scrub_text
+from harness.results.scrub import scrub_text
 
 # metric -> matrix title, in page order
 GOODPUT_METRICS = {metrics.NODE_TO_NODE_GOODPUT.name: "Node to node",

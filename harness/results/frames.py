@@ -1,4 +1,5 @@
-"""Load run files into pandas DataFrames: runs, outcomes and measurements across many runs."""
+"""Load run files into pandas DataFrames (runs, outcomes, measurements) and, for a page, each
+run's timelines as typed records, scrubbed of secrets once, here."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from harness.results.run_records import RunTimelines, trended_measurements
+from harness.results.scrub import scrub
 from harness.results.store import RunFileError, read_run_file, run_files
 
 RUN_COLUMNS = ["run_id", "label", "target", "profile", "harness_version", "started", "ended",
@@ -23,8 +26,8 @@ class RunFrames:
     runs: pd.DataFrame
     outcomes: pd.DataFrame
     measurements: pd.DataFrame
-    timelines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    """Per run id, as stored: free-form data, read once here rather than again by the report."""
+    timelines: dict[str, RunTimelines] = field(default_factory=dict)
+    """Per run id, typed and scrubbed; filled only when asked for (`load_frames(timelines=True)`)."""
 
 
 def series_key(metric: str, tags: dict[str, str]) -> str:
@@ -34,9 +37,11 @@ def series_key(metric: str, tags: dict[str, str]) -> str:
     return metric + "{" + ",".join(f"{k}={tags[k]}" for k in sorted(tags)) + "}"
 
 
-def load_frames(sources: Path | Iterable[Path], *,
-                skipped: list[RunFileError] | None = None) -> RunFrames:
-    """Read a runs directory (or the given files) into three frames, oldest run first.
+def load_frames(sources: Path | Iterable[Path], *, skipped: list[RunFileError] | None = None,
+                timelines: bool = False) -> RunFrames:
+    """Read a runs directory (or the given files) into three frames, oldest run first, with the
+    trended figures of probe timelines among the measurements; with `timelines`, each run's
+    timelines as records too, secrets scrubbed.
 
     A file that cannot be read raises `RunFileError`; with a `skipped` list it is left out and
     its error appended there instead, so one damaged file does not hide every other run.
@@ -45,7 +50,7 @@ def load_frames(sources: Path | Iterable[Path], *,
     runs: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     measurements: list[dict[str, Any]] = []
-    timelines: dict[str, list[dict[str, Any]]] = {}
+    records: dict[str, RunTimelines] = {}
     for path in paths:
         try:
             document = read_run_file(path)
@@ -59,15 +64,18 @@ def load_frames(sources: Path | Iterable[Path], *,
         runs.append({**{key: run.get(key) for key in RUN_COLUMNS},
                      "run_id": run_id, "path": str(path)})
         outcomes.extend({**row, "run_id": run_id} for row in document["outcomes"])
-        timelines[str(run_id)] = document["timelines"]
-        for row in document["measurements"]:
+        if timelines:
+            records[str(run_id)] = RunTimelines.from_rows(scrub(document["timelines"]))
+        derived = trended_measurements(document["timelines"], version=document["version"],
+                                       when=run["started"])
+        for row in [*document["measurements"], *derived]:
             tags = row.get("tags") or {}
             measurements.append({**row, "run_id": run_id, "series": series_key(row["metric"], tags)})
     return RunFrames(
         runs=_frame(runs, RUN_COLUMNS, sort="started"),
         outcomes=_frame(outcomes, OUTCOME_COLUMNS),
         measurements=_frame(measurements, MEASUREMENT_COLUMNS),
-        timelines=timelines,
+        timelines=records,
     )
 
 

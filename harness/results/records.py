@@ -13,7 +13,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
 
 FORMAT_NAME = "cluster-harness/run"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+OLDEST_READABLE_VERSION = 1  # version 1 wrote chaos figures several times; read, never written
 
 RunStatus = Literal["running", "passed", "failed", "interrupted", "incomplete", "crashed"]
 RunDepth = Literal["quick", "full"]

@@ -3,8 +3,8 @@
 Readers index rows by key (`run["id"]`, `row["metric"]`) and the report draws probe timelines
 from their data, so a file that parses as JSON but has the wrong shape is refused here with its
 paths, instead of failing later with a KeyError. Extra fields are allowed: adding an optional
-field does not change the format version. Timeline data is free-form except for the kinds the
-report reads (`probe`, `policy-matrix`).
+field does not change the format version. Timeline data is free-form except for the kinds read
+into typed records (`probe`, `events`, `chaos-journal`) and the `policy-matrix` the report draws.
 """
 
 from __future__ import annotations
@@ -123,23 +123,56 @@ class DocumentShape(_Shape):
 class _Samples(_Shape):
     time: list[Instant] = []
     ok: list[bool] = []
+    latency_s: list[float] = []
+    error: list[str | None] = []
+    value: list[str | None] = []
 
 
 class _Window(_Shape):
     start: Instant
     end: Instant
+    failed_samples: int = 0
+    recovered: bool = True
+    first_error: str | None = None
 
 
 class _Event(_Shape):
     time: Instant = 0.0  # may be absent (the report skips such events), never null
     kind: str | None = None
     node: str | None = None
+    detail: str | None = None
 
 
 class ProbeData(_Shape):
     samples: _Samples | None = None
     windows: list[_Window] = []
+    events: list[_Event] = []  # version 1
+    figures: dict[str, float | None] = {}
+
+
+class EventsData(_Shape):
     events: list[_Event] = []
+    figures: dict[str, float | None] = {}
+
+
+class _Step(_Shape):
+    start: Instant = 0.0
+    end: Instant | None = None
+
+
+class _Expectation(_Shape):
+    text: str = ""
+    limit: float | None = None
+    ok: bool = False
+
+
+class JournalData(_Shape):
+    started: float | None = None
+    ended: float | None = None
+    fault_at: float | None = None
+    steps: list[_Step] = []
+    expectations: list[_Expectation] = []
+    bindings: dict[str, str] = {}
 
 
 class PolicyData(_Shape):
@@ -148,6 +181,8 @@ class PolicyData(_Shape):
 
 _DOCUMENT = TypeAdapter(DocumentShape)
 _DATA: dict[str, TypeAdapter[Any]] = {"probe": TypeAdapter(ProbeData),
+                                       "events": TypeAdapter(EventsData),
+                                       "chaos-journal": TypeAdapter(JournalData),
                                        "policy-matrix": TypeAdapter(PolicyData)}
 
 

@@ -1,8 +1,9 @@
 """Secrets never reach a page: redact by key name and by what a value looks like.
 
-Applied to everything rendered that came from a run file (metadata, components, labels,
-messages, tags, timeline data), so a test that logs a kubeconfig or an S3 key by mistake
-does not publish it in a report that gets mailed around.
+Timelines are scrubbed once, when they are loaded for a page (`load_frames(..., timelines=True)`);
+the report scrubs the rest it renders from a run file (metadata, components, labels, messages,
+tags), so a test that logs a kubeconfig or an S3 key by mistake does not publish it in a report
+that gets mailed around.
 """
 
 from __future__ import annotations

@@ -13,7 +13,13 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.results.recorder import partial_dir
-from harness.results.records import FORMAT_NAME, FORMAT_VERSION, RunMeta, Writer
+from harness.results.records import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    OLDEST_READABLE_VERSION,
+    RunMeta,
+    Writer,
+)
 from harness.results.schema import describe, shape_problems
 
 
@@ -142,6 +148,9 @@ def read_run_file(path: Path) -> dict[str, Any]:
             f"({FORMAT_VERSION}): upgrade cluster-harness to read it, or move the file out of "
             f"the runs directory."
         )
+    if version < OLDEST_READABLE_VERSION:
+        raise RunFileError(f"run file {path} has format version {version}, which no cluster-harness "
+                           "wrote: move the file out of the runs directory.")
     problems = shape_problems(document)
     if problems:
         raise RunFileError(f"run file {path} is damaged: {describe(problems)}; repair it or move it "

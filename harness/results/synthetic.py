@@ -9,9 +9,18 @@ from typing import Any
 
 import numpy as np
 
+from harness import metrics
 from harness.probes.sampler import Sample
 from harness.probes.windows import summarize
-from harness.results.records import FORMAT_NAME, FORMAT_VERSION, RunMeta
+from harness.results.probe_records import (
+    EventRecord,
+    EventsTimeline,
+    ProbeTimeline,
+    SampleColumns,
+    WindowRecord,
+)
+from harness.results.records import FORMAT_NAME, FORMAT_VERSION, RunMeta, Timeline
+from harness.results.scenario_records import ExpectationRecord, ScenarioRecord, StepRecord
 from harness.results.store import run_file_path, write_json_atomically
 
 UNITS = [("MB/s", True, True), ("ms", False, False), ("ops/s", True, False), ("s", False, True)]
@@ -125,61 +134,63 @@ def goodput_rows(when: datetime) -> list[dict[str, Any]]:
 
 
 FAULT_AT = 30.0
+SCENARIO = "failover"
+SCENARIO_NODEID = "scenarios/failover.yaml::failover"
 OUTAGES = {"api-server": [(31.0, 38.5)], "ingress-http": [(32.0, 34.0), (76.0, 79.0)],
            "rbd-write": [(76.5, 88.0)]}
 
 
-def probe_data(outages: list[tuple[float, float]], events: list[dict[str, Any]]) -> dict[str, Any]:
+def probe_timeline(name: str, outages: list[tuple[float, float]], *,
+                   observation: str | None) -> ProbeTimeline:
     """A 2 Hz probe timeline whose failed samples time out after 1.5 s, with the figures
-    harness/probes/windows.py derives from it stored beside the samples, as the runner does."""
+    harness/probes/windows.py derives from it, as the runner records it."""
     samples, at = [], 0.0
     while at < 120.0:
         ok = not any(a <= at <= b for a, b in outages)
         samples.append(Sample(at, ok, 0.004 if ok else 1.5, None if ok else "timeout"))
         at += 0.5 if ok else 1.5
     figures = summarize(samples, fault_at=FAULT_AT)
-    return {"probe": "synthetic", "rate_hz": 2.0, "fault_at": FAULT_AT,
-            "samples": {"time": [x.time for x in samples], "ok": [x.ok for x in samples],
-                        "latency_s": [x.latency_s for x in samples],
-                        "error": [x.error for x in samples], "value": [x.value for x in samples]},
-            "windows": [{**asdict(w), "duration_s": w.duration_s} for w in figures.windows],
-            "events": events, "longest_unavailable_s": figures.longest_unavailable_s,
-            "availability_pct": figures.availability_pct,
-            "time_to_first_failure_s": figures.time_to_first_failure_s,
-            "time_to_recovery_s": figures.time_to_recovery_s, "changes": None}
+    return ProbeTimeline(
+        name=name, probe=name, rate_hz=2.0, fault_at=FAULT_AT, figures=figures.figures(),
+        samples=SampleColumns(tuple(x.time for x in samples), tuple(x.ok for x in samples),
+                              tuple(x.latency_s for x in samples), tuple(x.error for x in samples),
+                              tuple(x.value for x in samples)),
+        windows=tuple(WindowRecord(w.start, w.end, w.failed_samples, w.recovered, w.first_error)
+                      for w in figures.windows),
+        observation=observation, scenario=SCENARIO if observation else None, nodeid=SCENARIO_NODEID)
 
 
-def journal_data(api: dict[str, Any]) -> dict[str, Any]:
+def journal(api: ProbeTimeline) -> ScenarioRecord:
     """A scenario journal (harness/chaos/rows.py) judged on the api-server probe's figures."""
-    longest, availability = api["longest_unavailable_s"], api["availability_pct"]
+    longest = api.figure(metrics.LONGEST_UNAVAILABLE) or 0.0
+    availability = api.figure(metrics.AVAILABILITY_PCT) or 0.0
     steps = [("steady-state", 26.0, 28.0), ("power_off cp1", 29.9, 30.1), ("observe", 30.1, 100.0),
              ("rollback: power_on cp1", 100.0, 104.0)]
-    return {"title": "Control-plane node power loss", "source": "scenarios/power-loss.yaml",
-            "target": "lab", "status": "completed", "deviated": False,
-            "passed": longest <= 10.0 and availability >= 95.0, "started": 26.0, "ended": 104.0,
-            "fault_at": FAULT_AT, "bindings": {"holder": "cp1"}, "error": None,
-            "steps": [{"name": n, "start": a, "end": b, "status": "ok", "output": "", "error": None,
-                       "duration_s": b - a} for n, a, b in steps],
-            "expectations": [
-                {"text": "api.longest_unavailable_s <= 10", "measured": longest, "limit": 10.0,
-                 "ok": longest <= 10.0},
-                {"text": "api.availability_pct >= 95", "measured": availability, "limit": 95.0,
-                 "ok": availability >= 95.0}],
-            "metrics": {"api.longest_unavailable_s": longest, "api.availability_pct": availability}}
+    expectations = (
+        ExpectationRecord("api.longest_unavailable_s <= 10", "api.longest_unavailable_s", 10.0,
+                          longest <= 10.0),
+        ExpectationRecord("api.availability_pct >= 95", "api.availability_pct", 95.0,
+                          availability >= 95.0))
+    return ScenarioRecord(
+        name=f"{SCENARIO}.journal", title="Control-plane node power loss",
+        source="scenarios/power-loss.yaml", target="lab", status="completed", deviated=False,
+        passed=all(e.ok for e in expectations), started=26.0, ended=104.0, fault_at=FAULT_AT,
+        bindings={"holder": "cp1"}, nodeid=SCENARIO_NODEID,
+        steps=tuple(StepRecord(n, a, b, "ok") for n, a, b in steps), expectations=expectations)
 
 
 def extra_timelines() -> list[dict[str, Any]]:
-    events = [{"time": 30.0, "kind": "node-reboot", "node": "cp1", "detail": "talosctl reboot"},
-              {"time": 75.0, "kind": "osd-kill", "node": "worker2", "detail": "osd.3 stopped"}]
-    nodeid = "scenarios/failover.yaml::failover"
-    data = {name: {**probe_data(outages, events), "probe": name} for name, outages in OUTAGES.items()}
-    probes = [{"name": name, "kind": "probe", "nodeid": nodeid, "data": d} for name, d in data.items()]
-    journal = {"name": "failover.journal", "kind": "chaos-journal", "nodeid": nodeid,
-               "data": journal_data(data["api-server"])}
+    events = EventsTimeline(f"{SCENARIO}.events", (
+        EventRecord(30.0, "node-reboot", "cp1", "talosctl reboot"),
+        EventRecord(75.0, "osd-kill", "worker2", "osd.3 stopped")), nodeid=SCENARIO_NODEID)
+    probes = [probe_timeline(name, outages, observation="api" if name == "api-server" else None)
+              for name, outages in OUTAGES.items()]
     pairs = [{"src": s, "dst": d, "port": p, "expected": e, "observed": o}
              for s, d, p, e, o in [("frontend", "backend", 8080, "allow", "allow"),
                                    ("frontend", "db", 5432, "deny", "deny"),
                                    ("backend", "db", 5432, "allow", "allow"),
                                    ("default", "backend", 8080, "deny", "allow"),
                                    ("default", "db", 5432, "deny", "deny")]]
-    return [*probes, journal, {"name": "policy", "kind": "policy-matrix", "data": {"pairs": pairs}}]
+    rows = [*(p.to_row() for p in probes), journal(probes[0]).to_row(), events.to_row(),
+            Timeline("policy", "policy-matrix", {"pairs": pairs})]
+    return [asdict(row) for row in rows]

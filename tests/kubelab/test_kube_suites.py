@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.metrics import LONGEST_UNAVAILABLE
 from harness.profile.defect_map import KUBE_LAB, proofs
 from harness.targets.lab import LabTarget
 from tests.kubelab.conftest import PROFILE, defect_profile
-from tests.lab.harness_run import run_harness
+from tests.lab.harness_run import HarnessRun, run_harness
 
 pytestmark = pytest.mark.kubelab
 
@@ -52,12 +53,13 @@ def test_node_facts_fail_on_their_defect(kube_lab: LabTarget, tmp_path: Path, de
     assert len(run.outcomes()) == 16
 
 
-def api_probe(run: object, scenario: str) -> dict[str, object]:
-    probes = [t["data"] for t in run.timelines("probe")  # type: ignore[attr-defined]
-              if t["name"].endswith(".api") and t["nodeid"].endswith(scenario)]
-    assert len(probes) == 1, probes
-    probe: dict[str, object] = probes[0]
-    return probe
+def api_probe(run: HarnessRun, scenario: str) -> tuple[float, dict[str, float]]:
+    """The API's longest outage in the scenario, and when each kind of event came (the last one
+    of a kind, as stamped)."""
+    probe = run.probe("api", scenario)
+    longest = probe.figure(LONGEST_UNAVAILABLE)
+    assert longest is not None
+    return longest, {e.kind: e.time for e in run.records().events_of({probe.nodeid})}
 
 
 def test_controlplane_scenarios_match_the_ground_truth(healthy_kube_lab: LabTarget,
@@ -67,24 +69,20 @@ def test_controlplane_scenarios_match_the_ground_truth(healthy_kube_lab: LabTarg
     assert set(run.outcomes().values()) == {"passed"} and len(run.outcomes()) == 3
     # Power loss of the VIP holder: the API is back when keepalived moved the VIP to a node
     # whose apiserver is ready (its notify script stamps the instant).
-    probe = api_probe(run, "vip-holder-power-loss")
-    events = {e["kind"]: e["time"] for e in probe["events"]}  # type: ignore[attr-defined]
+    measured, events = api_probe(run, "vip-holder-power-loss")
     truth = events["vip-moved"] - events["power-off"]
-    measured = float(probe["longest_unavailable_s"])  # type: ignore[arg-type]
     print(f"VIP holder power loss via the API: measured {measured:.3f} s, ground truth {truth:.3f} s")
     assert abs(measured - truth) <= GROUND_TRUTH_TOLERANCE_S, (measured, truth)
     # A partitioned follower costs the API nothing: the ground truth is no election at all.
-    partition = api_probe(run, "follower-partitioned")
-    assert partition["longest_unavailable_s"] == 0.0
-    assert not [e for e in partition["events"] if e["kind"] == "leader-elected"]  # type: ignore[attr-defined]
+    partition_outage, partition_events = api_probe(run, "follower-partitioned")
+    assert partition_outage == 0.0
+    assert "leader-elected" not in partition_events
     # etcd leader killed: writes stop until a new leader is elected (etcd's log stamps it) - or,
     # when the leader's node also held the VIP, until the VIP leaves the apiserver that lost its
     # only (local) etcd member (keepalived's notify stamps that).
-    leader = api_probe(run, "etcd-leader-killed")
-    events = {e["kind"]: e["time"] for e in leader["events"]}  # type: ignore[attr-defined]
+    outage, events = api_probe(run, "etcd-leader-killed")
     back = events.get("vip-moved", events["leader-elected"])
     truth = back - events["kill"]
-    outage = float(leader["longest_unavailable_s"])  # type: ignore[arg-type]
     print(f"etcd leader killed via the API: measured {outage:.3f} s, ground truth {truth:.3f} s "
           f"({'VIP moved' if 'vip-moved' in events else 'election'})")
     assert abs(outage - truth) <= GROUND_TRUTH_TOLERANCE_S, (outage, truth)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.results import ProbeTimeline, RunTimelines
+
 REPO = Path(__file__).resolve().parents[2]
 LAB_PROFILE = REPO / "profiles" / "lab.yaml"
 
@@ -29,6 +31,26 @@ class HarnessRun:
 
     def timelines(self, kind: str) -> list[dict[str, Any]]:
         return [t for t in self.document["timelines"] if t["kind"] == kind]
+
+    def records(self) -> RunTimelines:
+        """The run's timelines as the report reads them: typed, each figure where it was stored."""
+        return RunTimelines.from_rows(self.document["timelines"])
+
+    def probe(self, observation: str, scenario: str) -> ProbeTimeline:
+        """The probe timeline of one observation of the scenario whose node id ends so."""
+        found = [p for p in self.records().probes
+                 if p.observation == observation and (p.nodeid or "").endswith(scenario)]
+        assert len(found) == 1, found
+        return found[0]
+
+    def figures(self) -> dict[str, float | None]:
+        """Every figure of the run's scenarios, named as expectations read them."""
+        records = self.records()
+        found = {f"{p.observation}.{name}": value for p in records.probes if p.observation
+                 for name, value in p.figures.items()}
+        for timeline in records.events:
+            found.update(timeline.figures)
+        return found
 
     def unmet(self) -> set[str]:
         """`<scenario>: <metric>` of every expectation the run's scenarios did not meet."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.metrics import LONGEST_UNAVAILABLE
 from harness.targets.lab import LabTarget
 from tests.lab.harness_run import run_harness
 
@@ -37,13 +38,11 @@ def test_scenarios_pass_and_failover_matches_ground_truth(lab: LabTarget, tmp_pa
     for journal in journals.values():
         assert journal["passed"]
         assert any(step["name"].startswith("rollback") for step in journal["steps"])
-    power = [t["data"] for t in run.timelines("probe") if t["name"].endswith(".api")
-             and t["nodeid"].endswith("vip-holder-power-loss")]
-    assert len(power) == 1
-    probe = power[0]
-    events = {e["kind"]: e["time"] for e in probe["events"]}
+    probe = run.probe("api", "vip-holder-power-loss")
+    events = {e.kind: e.time for e in run.records().events_of({probe.nodeid})}
     truth = events["vip-moved"] - events["power-off"]
-    measured = probe["longest_unavailable_s"]
+    measured = probe.figure(LONGEST_UNAVAILABLE)
+    assert measured is not None
     print(f"VIP holder power loss: measured {measured:.3f} s, ground truth {truth:.3f} s")
     assert abs(measured - truth) <= 0.2, (measured, truth)
     # Rollbacks left the control plane whole.

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from harness.chaos.owed import RollbackLedger
+from harness.metrics import CHANGES
+from harness.results import load_frames
 from harness.targets.lab import LabTarget, net
 from tests.lab.conftest import wait_for
 from tests.lab.harness_run import REPO, defect_profile
@@ -86,9 +88,12 @@ def test_chaos_run_writes_a_run_file_and_owes_nothing(lab: LabTarget, tmp_path: 
     document = json.loads(path.read_text())
     assert document["run"]["status"] == "passed"
     assert [o["outcome"] for o in document["outcomes"]] == ["passed"]
-    trended = {m["metric"] for m in document["measurements"]}
+    frames = load_frames(runs, timelines=True)
+    trended = set(frames.measurements["metric"])  # read out of the probe timelines
     assert {"chaos.api.longest_unavailable_s", "chaos.api.availability_pct"} <= trended, trended
-    [journal] = [t["data"] for t in document["timelines"] if t["kind"] == "chaos-journal"]
-    assert journal["metrics"]["term.changes"] == 0  # a partitioned follower forces no election
-    assert [e["ok"] for e in journal["expectations"]] == [True, True, True]
+    records = frames.timelines[document["run"]["id"]]
+    [term] = [p for p in records.probes if p.observation == "term"]
+    assert term.figure(CHANGES) == 0  # a partitioned follower forces no election
+    [scenario] = records.scenarios
+    assert [e.ok for e in scenario.expectations] == [True, True, True]
     assert not RollbackLedger.in_results(runs).path.exists()

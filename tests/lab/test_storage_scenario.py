@@ -19,19 +19,11 @@ SCENARIO = "scenarios/osd-node-power-loss.yaml"
 FAILING = {p.defect: p for p in proofs(LAB) if p.runs == (SCENARIO,)}
 
 
-def metrics(run_document: dict[str, object]) -> dict[str, float | None]:
-    timelines = run_document["timelines"]
-    assert isinstance(timelines, list)
-    found = next(t["data"]["metrics"] for t in timelines if "metrics" in t["data"])
-    assert isinstance(found, dict)
-    return found
-
-
 def test_osd_node_power_loss_passes_on_a_healthy_lab(shared_lab: LabTarget, tmp_path: Path) -> None:
     run = run_harness(tmp_path, SCENARIO, "--allow-disruption",
                       profile=defect_profile(tmp_path, storage=True))
     assert run.returncode == 0, run.output
-    measured = metrics(run.document)
+    measured = run.figures()
     assert (measured["io.longest_stall_s"] or 0) > 5, "a power loss that stalled nothing: no fault?"
     assert (measured["health.degraded_samples"] or 0) >= 1
 

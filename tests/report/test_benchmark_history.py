@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.report import build_report
-from harness.results.synthetic import goodput_rows, metric_name, write_history
+from harness.results import FORMAT_VERSION, series_key, trended_measurements
+from harness.results.synthetic import extra_timelines, goodput_rows, metric_name, write_history
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from report_render import PLANTED, flags, history
@@ -26,7 +27,11 @@ def test_planted_regression_is_flagged_and_noise_is_not(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
 
     found = flags(index.read_text())
-    assert len(found) == 100 + len(goodput_rows(datetime.now(UTC)))  # + the last run's goodput
+    # + the last run's goodput pairs and its scenario's trended probe figures
+    trended = trended_measurements(extra_timelines(), version=FORMAT_VERSION, when="")
+    assert len(found) == 100 + len(goodput_rows(datetime.now(UTC))) + len(trended)
+    assert {name: found[name] for name in found if name.startswith("chaos.")} == {
+        series_key(row["metric"], row["tags"]): "ok" for row in trended}
     assert found.pop(metric_name(PLANTED)) == "regression"
     assert {name for name, flag in found.items() if flag != "ok"} == set()
     assert "regression -15." in index.read_text()  # the change point, in words, at run #700

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from harness.cli import report_cmd
 from harness.errors import HarnessError
 from harness.report import export_runs
-from harness.results.synthetic import History, goodput_rows, write_history
+from harness.results import FORMAT_VERSION, trended_measurements
+from harness.results.synthetic import History, extra_timelines, goodput_rows, write_history
 
 
 @pytest.fixture
@@ -69,8 +70,9 @@ def test_export(app: typer.Typer, history: list[str], tmp_path: Path, fmt: str) 
 
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out) if fmt == "csv" else pd.read_parquet(out)
-    # 3 metrics per run, plus the goodput pairs of the last run
-    assert len(table) == 6 * 3 + len(goodput_rows(datetime.now(UTC)))
+    # 3 metrics per run, plus the goodput pairs and the trended probe figures of the last run
+    trended = trended_measurements(extra_timelines(), version=FORMAT_VERSION, when="")
+    assert len(table) == 6 * 3 + len(goodput_rows(datetime.now(UTC))) + len(trended)
     assert list(table.columns[:4]) == ["run_id", "started", "target", "profile"]
     assert set(table["run_id"]) == set(history)
 

@@ -64,22 +64,26 @@ def test_the_failover_lane_shows_the_stored_time_based_availability(
     counted = 100 * sum(samples) / len(samples)
 
     shown = float(lane[2].removesuffix(" %"))
-    assert shown == pytest.approx(probe["availability_pct"], abs=0.005)
+    assert shown == pytest.approx(probe["figures"]["availability_pct"], abs=0.005)
     assert shown != pytest.approx(counted, abs=1.0)  # the ok-sample count would say ~98 %
-    assert float(lane[4].removesuffix(" s")) == pytest.approx(probe["longest_unavailable_s"], abs=0.005)
+    assert float(lane[4].removesuffix(" s")) == pytest.approx(probe["figures"]["longest_unavailable_s"],
+                                                              abs=0.005)
 
 
 def test_each_expectation_shows_measured_limit_and_verdict_as_stored(
         run: tuple[Element, dict[str, Any]]) -> None:
     page, document = run
     [journal] = [t["data"] for t in document["timelines"] if t["kind"] == "chaos-journal"]
+    # each figure is stored once, in its observation's probe timeline
+    figures = {f"{t['data']['observation']}.{name}": value for t in document["timelines"]
+               if t["kind"] == "probe" for name, value in t["data"]["figures"].items()}
     section = page.by_id("scenarios")
     [expectations] = section.find_all("table", "expectations")
     rows = table_rows(expectations)[1:]
 
     assert [r[0] for r in rows] == [e["text"] for e in journal["expectations"]]
     for shown, stored in zip(rows, journal["expectations"], strict=True):
-        assert float(shown[1]) == pytest.approx(stored["measured"], rel=5e-4)
+        assert float(shown[1]) == pytest.approx(figures[stored["metric"]], rel=5e-4)
         assert float(shown[2]) == pytest.approx(stored["limit"], rel=5e-4)
         assert shown[3] == ("met" if stored["ok"] else "not met")
     assert {r[3] for r in rows} == {"met", "not met"}  # the run has one of each

@@ -96,8 +96,5 @@ def power_loss_result(*, deviated: bool = False) -> ScenarioResult:
 
 
 def record_scenario(recorder: RunRecorder, result: ScenarioResult) -> None:
-    timelines, measurements = result_rows(result, nodeid="scenarios/power-loss.yaml::power-loss")
-    for timeline in timelines:
+    for timeline in result_rows(result, nodeid="scenarios/power-loss.yaml::power-loss"):
         recorder.timeline(timeline)
-    for measurement in measurements:
-        recorder.measurement(measurement)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from harness.chaos import (
     run_scenario,
 )
 from harness.chaos.guards import exclusive
+from harness.results import FORMAT_VERSION, trended_measurements
 from harness.targets.base import Undo
 from tests.unit.chaos_fakes import FakeTarget
 
@@ -207,18 +209,23 @@ def test_a_signal_while_the_fault_is_applied_still_rolls_it_back(
 
 def test_result_rows_for_the_run_file(target: FakeTarget, tmp_path: Path) -> None:
     result = run_scenario(parse_scenario(POWER_LOSS), context=context(target, tmp_path))
-    timelines, measurements = result_rows(result, nodeid="scenarios/x.yaml::x")
+    timelines = result_rows(result, nodeid="scenarios/x.yaml::x")
     assert [t.kind for t in timelines] == ["chaos-journal", "probe", "probe", "events"]
     journal = timelines[0].data
     assert journal["passed"]
     assert len(journal["steps"]) == len(result.journal)
-    assert {"name", "start", "end", "duration_s", "status", "output", "error"} <= set(journal["steps"][0])
+    assert {"name", "start", "end", "status", "output", "error"} <= set(journal["steps"][0])
     api = timelines[1].data
     assert len(api["samples"]["time"]) == len(api["samples"]["ok"]) > 10
     assert api["windows"]
-    metric = next(m for m in measurements if m.metric == "chaos.api.longest_unavailable_s")
-    assert (metric.unit, metric.higher_is_better) == ("s", False)
-    assert metric.tags["scenario"] == "vip-holder-power-loss"
+    # each figure once: the probe timeline holds it, the journal names it, no measurement copies it
+    assert api["figures"]["longest_unavailable_s"] == result.metrics["api.longest_unavailable_s"]
+    assert "metrics" not in journal and all("measured" not in e for e in journal["expectations"])
+    [metric] = [m for m in trended_measurements([asdict(t) for t in timelines], version=FORMAT_VERSION,
+                                                when="") if m["metric"] == "chaos.api.longest_unavailable_s"]
+    assert (metric["unit"], metric["higher_is_better"]) == ("s", False)
+    assert metric["tags"]["scenario"] == "vip-holder-power-loss"
+    assert metric["value"] == api["figures"]["longest_unavailable_s"]
 
 
 def test_waits_for_a_healing_steady_state_before_refusing(target: FakeTarget, tmp_path: Path) -> None:

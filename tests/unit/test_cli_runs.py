@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.results import RunMeta, start_run
-from harness.results.synthetic import History, goodput_rows, write_history
+from harness.results import FORMAT_VERSION, RunMeta, start_run, trended_measurements
+from harness.results.synthetic import History, extra_timelines, goodput_rows, write_history
 
 
 def _runs(runs_dir: Path, *extra: str, columns: int = 200) -> str:
@@ -35,7 +35,10 @@ def test_json_counts_failures_and_respects_last(tmp_path: Path) -> None:
     ids = write_history(tmp_path, History(runs=4, metrics=5))
     rows = json.loads(_runs(tmp_path, "--json", "--last", "2"))
     assert [row["id"] for row in rows] == ids[-2:]
-    extras = len(goodput_rows(datetime.now(UTC)))  # the last run's goodput pairs
+    # the last run's goodput pairs, and the trended figures of its scenario's probe timeline
+    trended = trended_measurements(extra_timelines(), version=FORMAT_VERSION, when="")
+    assert {row["metric"] for row in trended} >= {"chaos.api.longest_unavailable_s"}
+    extras = len(goodput_rows(datetime.now(UTC))) + len(trended)
     assert (rows[-1]["status"], rows[-1]["failed"], rows[-1]["measurements"]) == ("failed", 1, 5 + extras)
 
 

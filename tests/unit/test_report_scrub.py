@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.report.scrub import REDACTED, scrub, scrub_text
+from harness.results.scrub import REDACTED, scrub, scrub_text
 
 KUBECONFIG = """apiVersion: v1
 clusters:

@@ -135,8 +135,9 @@ def test_a_probe_timeline_the_report_could_not_draw_is_refused_with_its_path(tmp
     [run_id] = write_history(tmp_path, History(runs=1, metrics=2))
     path = tmp_path / f"run-{run_id}.json"
     document = json.loads(path.read_text())
-    document["timelines"][0]["data"]["events"][1]["time"] = None
+    [index] = [i for i, t in enumerate(document["timelines"]) if t["kind"] == "events"]
+    document["timelines"][index]["data"]["events"][1]["time"] = None
     path.write_text(json.dumps(document))
-    with pytest.raises(RunFileError,
-                       match=r"is damaged: timelines\[0\]\.data\.events\[1\]\.time: should be seconds "):
+    with pytest.raises(RunFileError, match=rf"is damaged: timelines\[{index}\]\.data\.events\[1\]\.time: "
+                                           "should be seconds "):
         read_run_file(path)
