@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.metrics import AVAILABILITY_PCT, LONGEST_UNAVAILABLE
+from harness.metrics import AVAILABILITY_PCT, LONGEST_UNAVAILABLE, SAMPLES
 from harness.report.svg import scale
 from harness.results import RunTimelines
 
@@ -86,9 +86,10 @@ def failover(timelines: RunTimelines) -> Failover | None:
             width = max(2.0, scale(b, start, end, LANE_WIDTH) - x)
             windows.append(Box(x, width, f"unavailable {a - start:+.1f} s … {b - start:+.1f} s "
                                          f"({window.duration_s:.1f} s)"))
+        counted = probe.figure(SAMPLES)  # version 1 stored no count: the samples then
         lanes.append(Lane(probe.name, row * (LANE_HEIGHT + 8) + 18, windows,
                           probe.figure(AVAILABILITY_PCT), probe.figure(LONGEST_UNAVAILABLE),
-                          len(probe.samples.time)))
+                          len(probe.samples.time) if counted is None else int(counted)))
     faults = []
     for event in events:
         label = f"{event.kind} {event.node or ''}".strip()

@@ -68,6 +68,8 @@ def test_the_failover_lane_shows_the_stored_time_based_availability(
     assert shown != pytest.approx(counted, abs=1.0)  # the ok-sample count would say ~98 %
     assert float(lane[4].removesuffix(" s")) == pytest.approx(probe["figures"]["longest_unavailable_s"],
                                                               abs=0.005)
+    assert int(lane[1]) == probe["figures"]["samples"]
+    assert int(lane[3]) == probe["figures"]["windows"] == len(probe["windows"])
 
 
 def test_each_expectation_shows_measured_limit_and_verdict_as_stored(
