@@ -44,7 +44,7 @@ def exclusive(path: Path) -> Iterator[None]:
 
 
 def takes_member_down(step: FaultStep) -> bool:
-    if step.action is Action.KILL:
+    if step.action in (Action.KILL, Action.STOP):
         return step.service == "etcd"
     return step.action in (Action.POWER_OFF, Action.REBOOT, Action.PARTITION)
 

@@ -18,7 +18,7 @@ from harness.profile.model import NodeName
 
 ROLES = ("controlplane.vip_holder", "controlplane.etcd_leader", "controlplane.any_follower",
          "network.lb_announcer", "storage.osd_node")
-EVENT_KINDS = ("power-off", "power-on", "reboot", "kill", "restart", "partition", "heal",
+EVENT_KINDS = ("power-off", "power-on", "reboot", "kill", "stop", "restart", "partition", "heal",
                "degrade-link", "restore-link", "vip-moved", "vip-released", "leader-elected")
 """Every kind a target stamps (`harness/targets/*/faults.py`, the lab's ground truth): what
 `events.<kind>.count` and `events.<kind>.after_fault_s` may name, with `_` for `-`."""
@@ -80,6 +80,10 @@ class Action(StrEnum):
     POWER_OFF = "power_off"
     REBOOT = "reboot"
     KILL = "kill"
+    """Crash one service: SIGKILL, no goodbyes (an etcd leader leaves its followers to notice)."""
+    STOP = "stop"
+    """Stop one service gracefully, as its supervisor does: SIGTERM and the service's own
+    shutdown (an etcd leader hands its leadership over before it exits)."""
     PARTITION = "partition"
     DEGRADE_LINK = "degrade_link"
     PAUSE = "pause"
@@ -124,7 +128,7 @@ class FaultStep(Aim):
     action: Action
     name: str | None = None
     service: str | None = None
-    """`kill` only: which service (e.g. `etcd`, `keepalived`)."""
+    """`kill` and `stop` only: which service (e.g. `etcd`, `keepalived`)."""
     rate_mbit: float | None = Field(default=None, gt=0)
     """`degrade_link` only."""
     duration_s: float | None = Field(default=None, gt=0, le=600)
@@ -141,8 +145,8 @@ class FaultStep(Aim):
                 problems.append("pause takes no target or node")
         elif (self.target is None) == (self.node is None):
             problems.append(f"{self.action} needs exactly one of target (a role) or node")
-        if (self.action is Action.KILL) != (self.service is not None):
-            problems.append("service is required for kill and only for kill")
+        if (self.action in (Action.KILL, Action.STOP)) != (self.service is not None):
+            problems.append("service is required for kill and stop, and only for them")
         if (self.action is Action.DEGRADE_LINK) != (self.rate_mbit is not None):
             problems.append("rate_mbit is required for degrade_link and only for degrade_link")
         if problems:

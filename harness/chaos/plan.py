@@ -78,8 +78,11 @@ def _limit(text: str, profile: Profile) -> str:
 
 
 def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_path: Path,
-                  describe_fault: DescribeFault) -> ScenarioPlan:
+                  describe_fault: DescribeFault, target_refusals: Sequence[str] = ()) -> ScenarioPlan:
+    """`target_refusals`: what the target can never run of it (`chaos.refusals`), said first."""
     out = _Lines()
+    if target_refusals:
+        out.add("guard: the target can run every step — it cannot: " + "; ".join(target_refusals))
     fitted = fit_windows(scenario, profile)
     scenario = fitted.scenario  # the windows the run will use, stretched to the profile's bounds
     for stretch in fitted.stretches:
@@ -129,4 +132,6 @@ def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_pat
             out.add(f"    on {node}: {describe_fault(rollback.action.value, node, None, None)}")
     for text in scenario.expectations:
         out.add(f"expect {_limit(text, profile)}")
+    if target_refusals:
+        refused = "the target cannot run it: " + "; ".join(target_refusals)
     return ScenarioPlan(scenario.title, source, tuple(out.items), refused)

@@ -112,6 +112,8 @@ class Method:
             return None
         if step.action is Action.KILL:
             return faults.kill(step.service or "", node)
+        if step.action is Action.STOP:
+            return faults.stop(step.service or "", node)
         if step.action is Action.PARTITION:
             return faults.partition(node, heal_after_s=step.duration_s)
         return faults.degrade_link(node, step.rate_mbit or 0.0)

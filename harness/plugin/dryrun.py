@@ -96,6 +96,7 @@ def _scenario_plan(item: pytest.Item, target: Target) -> str:
     from harness.chaos.guards import default_lock_path
     from harness.chaos.load import profile_problems
     from harness.chaos.plan import plan_scenario
+    from harness.chaos.refusals import target_refusals
 
     path = item.path
     try:
@@ -107,7 +108,8 @@ def _scenario_plan(item: pytest.Item, target: Target) -> str:
         return f"scenario {path.name}: does not fit the profile: " + "; ".join(
             f"{where}: {what}" for where, what in problems)
     plan = plan_scenario(scenario, profile=target.profile, source=str(path.name),
-                         lock_path=default_lock_path(), describe_fault=target.plan_fault)
+                         lock_path=default_lock_path(), describe_fault=target.plan_fault,
+                         target_refusals=target_refusals(scenario, target))
     return plan.text()
 
 

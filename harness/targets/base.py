@@ -138,7 +138,14 @@ class Faults(ABC):
 
     @abstractmethod
     def kill(self, service: str, node: str) -> Undo:
-        """SIGKILL one service (e.g. `etcd`, `keepalived`) on a node; undo restarts it."""
+        """Crash one service (e.g. `etcd`, `keepalived`) on a node: SIGKILL, no goodbyes; undo
+        restarts it."""
+
+    @abstractmethod
+    def stop(self, service: str, node: str) -> Undo:
+        """Stop one service gracefully, as its supervisor does: SIGTERM and the service's own
+        shutdown (an etcd leader hands its leadership over first), SIGKILL only past a grace
+        period; undo starts it again."""
 
     @abstractmethod
     def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
@@ -149,6 +156,12 @@ class Faults(ABC):
     @abstractmethod
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:
         """Shape the node's link to `rate_mbit` in both directions."""
+
+    def refusal(self, action: str, service: str | None = None) -> str | None:
+        """Why this target can never inject `action` (on `service`), in one sentence; None when
+        it can. Asked before a scenario's guards and by the dry run, so a scenario the target
+        cannot run is refused up front, never halfway through its method."""
+        return None
 
     def heal(self, action: str, node: str, service: str | None = None) -> str:
         """Undo a fault that another process applied and never undid (it died): what the undo

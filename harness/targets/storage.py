@@ -120,4 +120,8 @@ class Storage(ABC):
 
     def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
         """Start one fio job in the background; targets without it refuse in one sentence."""
-        raise TargetError(f"this target cannot run fio in the background (job {job.name})")
+        raise TargetError(self.background_fio_refusal() or f"fio job {job.name}: refused")
+
+    def background_fio_refusal(self) -> str | None:
+        """Why `start_fio` cannot work on this target (one sentence), or None when it can."""
+        return "this target cannot run fio in the background"

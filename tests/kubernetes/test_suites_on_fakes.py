@@ -73,7 +73,7 @@ def test_failing_test_still_deletes_the_namespace(cluster: FakeCluster) -> None:
 
 def test_sigterm_mid_scenario_rolls_back_and_deletes_the_namespace(cluster: FakeCluster) -> None:
     process = subprocess.Popen(
-        harness_command(cluster, "--allow-disruption", "scenarios/etcd-leader-killed.yaml", "-q"),
+        harness_command(cluster, "--allow-disruption", "scenarios/etcd-leader-stopped.yaml", "-q"),
         cwd=ROOT,
         env=harness_env(cluster),
         stdout=subprocess.PIPE,
@@ -89,7 +89,7 @@ def test_sigterm_mid_scenario_rolls_back_and_deletes_the_namespace(cluster: Fake
     output, _ = process.communicate(timeout=60)
     calls = cluster.talos_calls()
     assert any("service etcd stop" in c for c in calls), output[-3000:]
-    assert any("service etcd start" in c for c in calls), output[-3000:]  # the kill's undo ran
+    assert any("service etcd start" in c for c in calls), output[-3000:]  # the stop's undo ran
     assert cluster.state()["stopped"] == {"127.0.0.11": []}
     run_namespace(cluster)
     assert cluster.api.names("v1", "namespaces") == []

@@ -10,6 +10,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.profile import load_profile
+from harness.targets.base import TargetError
 from harness.targets.kubernetes import KubernetesTarget
 from tests.kubernetes.conftest import FAST
 from tests.kubernetes.fakecluster import NODES, FakeCluster
@@ -86,11 +87,11 @@ def test_roundtrip_goes_through_the_vip_and_cleans_up(
     assert cluster.api.names("v1", "configmaps", NS) == []
 
 
-def test_killing_etcd_on_the_leader_moves_leadership_and_undo_restarts(
+def test_stopping_etcd_on_the_leader_moves_leadership_and_undo_restarts(
     k8s_target: KubernetesTarget, cluster: FakeCluster
 ) -> None:
     term_before = k8s_target.controlplane.term()
-    undo = k8s_target.faults.kill("etcd", "kcp1")
+    undo = k8s_target.faults.stop("etcd", "kcp1")
     members = {m.node: m for m in k8s_target.controlplane.members()}
     assert not members["kcp1"].healthy and members["kcp2"].is_leader
     assert term_before is not None and members["kcp2"].term == term_before + 1  # from RAFT TERM
@@ -100,7 +101,20 @@ def test_killing_etcd_on_the_leader_moves_leadership_and_undo_restarts(
         f"talosctl --nodes {NODES['kcp1']} service etcd stop",
         f"talosctl --nodes {NODES['kcp1']} service etcd start",
     ]
-    assert [e.kind for e in k8s_target.events.since(0)] == ["kill", "restart"]
+    assert [e.kind for e in k8s_target.events.since(0)] == ["stop", "restart"]
+
+
+def test_a_crash_is_refused_on_talos_with_why_and_touches_nothing(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    """talosctl can only stop a service gracefully: a `kill` there would be a stop in disguise."""
+    sentence = k8s_target.faults.refusal("kill", "etcd")
+    assert sentence is not None and "Talos' API cannot crash a service" in sentence
+    with pytest.raises(TargetError, match="cannot crash a service"):
+        k8s_target.faults.kill("etcd", "kcp1")
+    assert k8s_target.faults.refusal("stop", "etcd") is None
+    assert "runs no 'keepalived'" in str(k8s_target.faults.refusal("stop", "keepalived"))
+    assert cluster.talos_calls() == [] and k8s_target.events.since(0) == []
 
 
 def test_power_off_through_the_bmc_and_back(k8s_target: KubernetesTarget, cluster: FakeCluster) -> None:
@@ -125,8 +139,9 @@ def test_power_off_without_a_bmc_is_refused_before_anything(cluster: FakeCluster
     )
     target = KubernetesTarget(profile)
     target.with_settings(FAST)
-    with pytest.raises(Exception, match="no BMC in the profile"):
+    with pytest.raises(Exception, match=r"needs a BMC \(kubernetes.bmc\): a node shut down"):
         target.faults.power_off("kcp1")
+    assert "reboot variant" in str(target.faults.refusal("power_off"))
     assert cluster.talos_calls() == [] and cluster.state()["bmc_calls"] == []
 
 
@@ -187,11 +202,11 @@ def test_a_fresh_target_heals_what_a_dead_one_left_from_its_name_alone(
 ) -> None:
     # What a harness SIGKILLed between fault and undo leaves (issue 17): etcd stopped on kcp1,
     # kcp2 powered off. The next process has only the ledger's names, no closure.
-    k8s_target.faults.kill("etcd", "kcp1")
+    k8s_target.faults.stop("etcd", "kcp1")
     k8s_target.faults.power_off("kcp2")
     fresh = KubernetesTarget(load_profile(cluster.profile_path))
     fresh.with_settings(FAST)
-    assert fresh.faults.heal("kill", "kcp1", "etcd") == "started etcd on kcp1"
+    assert fresh.faults.heal("stop", "kcp1", "etcd") == "started etcd on kcp1"
     assert fresh.faults.heal("power_off", "kcp2", None) == "powered kcp2 on"
     assert [c for c in cluster.talos_calls() if "service" in c] == [
         f"talosctl --nodes {NODES['kcp1']} service etcd stop",

@@ -69,6 +69,8 @@ class FakeFaults(Faults):
     def __init__(self, target: FakeTarget) -> None:
         self.t = target
         self.c = target.cluster
+        self.refused: dict[str, str] = {}
+        """action -> the sentence this fake target refuses it with (none by default)."""
 
     def _lose(self, node: str, kind: str) -> Undo:
         self.c.calls.append(f"{kind} {node}")
@@ -100,6 +102,24 @@ class FakeFaults(Faults):
 
     def kill(self, service: str, node: str) -> Undo:
         return self._lose(node, f"kill-{service}")
+
+    def stop(self, service: str, node: str) -> Undo:
+        """Graceful: a stopping leader hands over first, so the API sees no outage."""
+        self.c.calls.append(f"stop-{service} {node}")
+        self.t.events.stamp("stop", node, service)
+        self.c.down.add(node)
+        if node == self.c.lead:
+            self.c.term += 1
+            self.c.lead = sorted({"cp1", "cp2", "cp3"} - self.c.down)[0]
+
+        def undo() -> None:
+            self.c.calls.append(f"undo stop-{service} {node}")
+            self.c.down.discard(node)
+
+        return undo
+
+    def refusal(self, action: str, service: str | None = None) -> str | None:
+        return self.refused.get(action)
 
     def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
         return self._lose(node, "partition")

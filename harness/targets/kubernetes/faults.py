@@ -1,5 +1,11 @@
 """Faults on Talos nodes: power through the BMC when configured, services and reboots through
-talosctl, partitions through a self-healing privileged pod. Each stamps its instant."""
+talosctl, partitions through a self-healing privileged pod. Each stamps its instant.
+
+`talosctl service <id> stop` is a graceful stop: machined's runner sends SIGTERM to the service's
+task and SIGKILL only after a grace period, and etcd answers SIGTERM by handing its leadership
+over before it exits. Talos' API offers no crash of a service, so `kill` is refused here (the
+lab runs it) instead of being a stop under another name.
+"""
 
 from __future__ import annotations
 
@@ -30,12 +36,8 @@ class TalosFaults(Faults):
 
     def power_off(self, node: str) -> Undo:
         address = self.address_of(node)
-        if self.bmc is None:
-            # A node shut down through talosctl cannot be powered on remotely: refuse up front.
-            raise TargetError(
-                f"power_off {node}: no BMC in the profile (kubernetes.bmc), so the node "
-                "could not be powered on again"
-            )
+        if self.bmc is None:  # a node shut down through talosctl cannot be powered on remotely
+            raise TargetError(f"power_off {node}: {self.refusal('power_off')}")
         self.bmc.slot(node)  # fail before cutting anything when the slot is unknown
         self.events.stamp("power-off", node, address)
         self.bmc.set_power(node, on=False)
@@ -53,13 +55,27 @@ class TalosFaults(Faults):
         self.events.stamp("reboot", node)
         self.talos.reboot(self.address_of(node))
 
+    def refusal(self, action: str, service: str | None = None) -> str | None:
+        if action in ("kill", "stop") and service not in TALOS_SERVICES:
+            return f"Talos runs no {service!r} service (services: {', '.join(TALOS_SERVICES)})"
+        if action == "kill":
+            return (f"kill {service}: Talos' API cannot crash a service (talosctl service "
+                    f"{service} stop sends SIGTERM, a graceful stop; use action stop, or run the "
+                    "crash on the lab)")
+        if action in ("power_off", "power_on") and self.bmc is None:
+            return (f"{action} needs a BMC (kubernetes.bmc): a node shut down through talosctl "
+                    "cannot be powered on again; the reboot variant of the scenario runs without one")
+        return None
+
     def kill(self, service: str, node: str) -> Undo:
-        if service not in TALOS_SERVICES:
-            raise TargetError(
-                f"Talos runs no {service!r} service (services: {', '.join(TALOS_SERVICES)})"
-            )
+        raise TargetError(self.refusal("kill", service) or f"kill {service}: refused")
+
+    def stop(self, service: str, node: str) -> Undo:
+        refused = self.refusal("stop", service)
+        if refused is not None:
+            raise TargetError(refused)
         address = self.address_of(node)
-        self.events.stamp("kill", node, service)
+        self.events.stamp("stop", node, service)
         self.talos.service_stop(address, service)
         started = False
 
@@ -91,7 +107,7 @@ class TalosFaults(Faults):
         raise TargetError("degrade_link is not available on the kubernetes target yet")
 
     def heal(self, action: str, node: str, service: str | None = None) -> str:
-        if action == "kill" and service:
+        if action in ("kill", "stop") and service:
             self._start(service, node)
             return f"started {service} on {node}"
         if action == "partition":

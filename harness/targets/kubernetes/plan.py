@@ -103,23 +103,21 @@ def fault_plan(
 ) -> str:
     """What the kubernetes target would call for one fault on `node` (one sentence)."""
     if action == "power_off":
-        if bmc_slot is None:
-            return f"refuse: power_off {node} needs kubernetes.bmc (no way to power it on again)"
         return (
             f"BMC power off slot {bmc_slot} (GET /api/bmc?opt=set&type=power&node{bmc_slot}=0), "
             f"undo: power on (…&node{bmc_slot}=1) if the BMC reports it off"
         )
     if action == "power_on":
-        if bmc_slot is None:
-            return f"refuse: power_on {node} needs kubernetes.bmc"
         return f"BMC power on slot {bmc_slot} (GET /api/bmc?opt=set&type=power&node{bmc_slot}=1)"
     if action == "reboot":
         return f"talosctl --nodes {address} reboot"
-    if action == "kill":
+    if action == "stop":
         return (
-            f"talosctl --nodes {address} service {service} stop, "
+            f"talosctl --nodes {address} service {service} stop (SIGTERM, graceful), "
             f"undo: talosctl --nodes {address} service {service} start"
         )
+    if action == "kill":  # only through the Kubernetes lab's node driver: Talos refuses it
+        return f"SIGKILL {service} on {node}, undo: start it again"
     if action == "partition":
         return (
             f"create privileged Pod partition-{node} pinned to {node} (nftables drop-all, heals "

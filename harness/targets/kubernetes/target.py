@@ -118,6 +118,9 @@ class KubernetesTarget(Target):
     def plan_fault(self, action: str, node: str, service: str | None = None,
                    duration_s: float | None = None) -> str:
         """What a fault would call on this target; a partition's pod goes into the plan sink."""
+        refused = self.faults.refusal(action, service)
+        if refused is not None:
+            return f"refuse: {refused}"
         bmc = self.profile.kubernetes.bmc
         heal_after_s = partition_seconds(duration_s)
         if action == "partition" and self.plan_sink is not None:

@@ -3,6 +3,11 @@
 Power-off cuts the switch port before any process dies: a process killed while its link is up
 can say goodbye (keepalived's child sends a priority-0 advert) and fake a fast failover.
 Every fault returns an undo that is safe to call twice.
+
+`kill` is a crash (SIGKILL); `stop` is what a supervisor's stop does (Talos' `service stop`:
+SIGTERM to the service's processes, SIGKILL only after a grace period). etcd answers SIGTERM by
+stopping its server gracefully, and a leader hands its leadership over first, so the lab needs
+no `etcdctl move-leader` to stop etcd the way a Talos node does.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from harness.targets.lab.components import node_started
 from harness.targets.lab.config import LabNode, LabPlan, shaped_rate_kbit
 from harness.targets.lab.groundtruth import LabEventLog
 from harness.targets.lab.lifecycle import Lab
+
+GRACEFUL_STOP_S = 10.0
+"""How long a stopped service may take to exit before SIGKILL (etcd's leadership transfer takes
+about one election timeout)."""
 
 
 def _descendants(pid: int, candidates: list[int]) -> list[int]:
@@ -80,6 +89,27 @@ class LabFaults(Faults):
         self.power_on(node)
 
     def kill(self, service: str, node: str) -> Undo:
+        victims = self._service_family(service, node)  # found first: the stamp is the kill
+        self.events.stamp("kill", node, service)
+        procs.kill_now(victims)
+        if service == "keepalived":
+            self.events.forget_holder(node)
+
+        return lambda: self._restart(service, node)
+
+    def stop(self, service: str, node: str) -> Undo:
+        family = self._service_family(service, node)
+        self.events.stamp("stop", node, service)
+        left = procs.stop(family, timeout_s=GRACEFUL_STOP_S)
+        if service == "keepalived":
+            self.events.forget_holder(node)
+        if left:
+            raise TargetError(f"{service} on {node} did not exit after SIGTERM and SIGKILL: "
+                              f"{procs.describe(left)}")
+        return lambda: self._restart(service, node)
+
+    def _service_family(self, service: str, node: str) -> list[int]:
+        """The service's process and its children (keepalived forks), as a supervisor sees them."""
         self._node(node)
         if service not in self.plan.services(node):
             raise TargetError(f"{node} runs no {service} in this lab "
@@ -87,13 +117,7 @@ class LabFaults(Faults):
         pid = self.lab.service_pid(node, service)
         if pid is None:
             raise TargetError(f"{service} on {node} is not running")
-        victims = _descendants(pid, procs.netns_pids(node))  # found first: the stamp is the kill
-        self.events.stamp("kill", node, service)
-        procs.kill_now(victims)
-        if service == "keepalived":
-            self.events.forget_holder(node)
-
-        return lambda: self._restart(service, node)
+        return _descendants(pid, procs.netns_pids(node))
 
     def _restart(self, service: str, node: str) -> None:
         if self.lab.service_pid(node, service) is None:
@@ -134,7 +158,7 @@ class LabFaults(Faults):
         self.events.stamp("restore-link", node)
 
     def heal(self, action: str, node: str, service: str | None = None) -> str:
-        if action == "kill" and service:
+        if action in ("kill", "stop") and service:
             self._restart(service, node)
             return f"{service} on {node} runs"
         if action == "partition":

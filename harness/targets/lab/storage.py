@@ -100,6 +100,9 @@ class LabStorage(Storage):
             raise TargetError(f"fio {job.name} failed: {done.stderr.strip()[-300:]}")
         return parse_fio(done.stdout)
 
+    def background_fio_refusal(self) -> str | None:
+        return None
+
     def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
         argv = ["ip", "netns", "exec", self._netns(volume.client_node),
                 *rbd_argv(job, pool=volume.pool, image=volume.image, client_id=volume.client_id)]
