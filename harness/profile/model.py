@@ -96,8 +96,10 @@ class Images(Strict):
     iperf3: str = "docker.io/networkstatic/iperf3:latest"
     fio: str = "docker.io/xridge/fio:latest"
     debug: str = "docker.io/library/alpine:3.20"
-    s3bench: str = "docker.io/library/python:3.12-slim"
-    """Image with python3 for the S3 benchmark Job (it installs boto3 when missing)."""
+    s3bench: str = "public.ecr.aws/lambda/python:3.12"
+    """Image with python3 and boto3 for the S3 benchmark Job (nothing is installed at run time;
+    an image without boto3 fails the benchmark with a sentence). The default is AWS' multi-arch
+    Python base image, whose runtime ships boto3."""
     netshoot: str = "docker.io/nicolaka/netshoot:v0.13"
     """Image with `nft` for the partition fault's pod."""
 

@@ -5,6 +5,8 @@ CephCluster the fake reads back too; broken ones are caught. Block I/O is libaio
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from typing import Any
 
 import jsonschema
@@ -124,3 +126,38 @@ def test_the_dry_run_plan_holds_one_of_each_and_all_are_valid(tmp_path: Any) -> 
             validate_rook(body)
         else:
             kubernetes_validate.validate(body, "1.32", strict=True)
+
+
+def _run_s3bench_script(tmp_path: Any, python: str) -> subprocess.CompletedProcess[str]:
+    """The Job's own shell line, run here with `python` as the image's python3 and a `pip` that
+    records any call (the image must never install anything at run time)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(python)
+    pip = bin_dir / "pip"
+    pip.write_text(f"#!/bin/sh\necho pip called >> {tmp_path / 'pip.log'}\n")
+    pip.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    return subprocess.run(["sh", "-c", sm.S3BENCH_SCRIPT, "s3bench", "{}"], env=env,
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_an_s3_image_without_boto3_fails_with_a_sentence_and_installs_nothing(tmp_path: Any) -> None:
+    done = _run_s3bench_script(tmp_path, "/usr/bin/python3")  # the system's python: no boto3
+    assert done.returncode == sm.NO_CLIENT_EXIT
+    assert "the S3 benchmark image has no boto3" in done.stderr
+    assert f"e.g. {sm.S3BENCH_IMAGE}" in done.stderr
+    assert not (tmp_path / "pip.log").exists()
+
+
+def test_an_s3_image_with_boto3_goes_on_to_the_benchmark(tmp_path: Any) -> None:
+    done = _run_s3bench_script(tmp_path, sys.executable)  # the harness's own: it has boto3
+    assert "has no boto3" not in done.stderr
+    assert f"{sm.S3BENCH_MOUNT}/s3bench.py" in done.stderr  # reached the exec (no script here)
+    assert not (tmp_path / "pip.log").exists()
+
+
+def test_the_default_s3_image_is_the_profiles_and_pulls_nothing_else() -> None:
+    assert load_profile("profiles/homelab.example.yaml").images.s3bench == sm.S3BENCH_IMAGE
+    job = core_objects()["s3bench-job"]
+    assert "pip" not in " ".join(job["spec"]["template"]["spec"]["containers"][0]["command"])

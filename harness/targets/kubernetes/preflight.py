@@ -21,7 +21,7 @@ def preflight_images(profile: Profile, needs: set[str]) -> dict[str, list[str]]:
         "nodes": {images.debug: ["uname", "-m"]},
         "api": {images.debug: ["uname", "-m"]},  # the pod-startup pods run it
         "network": {images.agnhost: ["/agnhost", "help"], images.iperf3: ["iperf3", "--version"]},
-        "storage": {images.fio: ["fio", "--version"], images.s3bench: ["python3", "--version"]},
+        "storage": {images.fio: ["fio", "--version"], images.s3bench: ["python3", "-c", "import boto3"]},
         "partition": {images.netshoot: ["nft", "--version"]},
     }
     if not profile.storage.enabled:  # the storage tests skip themselves
