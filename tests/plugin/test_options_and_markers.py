@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from harness.results import FORMAT_VERSION
 from tests.plugin.conftest import harness_args
 
 
@@ -108,7 +109,7 @@ def test_broken():
     assert "api.roundtrip.p50" in (project.path / "reports" / "index.html").read_text()
     [path] = (project.path / "reports" / "runs").glob("run-*.json")
     document = json.loads(path.read_text())
-    assert document["version"] == 1
+    assert document["version"] == FORMAT_VERSION
     run = document["run"]
     assert (run["status"], run["label"], run["target"]) == ("failed", "nightly", "fake://lab")
     assert run["components"] == {"fake-etcd": "3.4.0"}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from harness.metrics import LONGEST_UNAVAILABLE
+from harness.results import load_frames
 from tests.plugin.conftest import REPO
 
 SCENARIO = """
@@ -49,9 +50,13 @@ def test_runs_and_records_the_journal(scenarios: pytest.Pytester) -> None:
     (scenarios.path / "scenarios" / "power.yaml").write_text(SCENARIO.replace("LIMIT", "1"))
     run(scenarios, "--allow-disruption", "-v").assert_outcomes(passed=1)
     [run_file] = (scenarios.path / "runs").glob("*.json")
-    text = run_file.read_text()
-    assert "chaos-journal" in text
-    assert "chaos.api.longest_unavailable_s" in json.dumps(json.loads(text))
+    frames = load_frames([run_file], timelines=True)
+    [timelines] = frames.timelines.values()
+    [scenario] = timelines.scenarios
+    [probe] = timelines.probes
+    assert scenario.passed and probe.observation == "api"
+    trended = frames.measurements.set_index("metric")["value"]
+    assert trended["chaos.api.longest_unavailable_s"] == probe.figure(LONGEST_UNAVAILABLE)
 
 
 def test_failed_expectation_reads_as_a_sentence(scenarios: pytest.Pytester) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from harness.metrics import MetricSpec
 from harness.profile import load_profile
 from harness.targets.lab.config import make_plan, shaped_rate_kbit
 from harness.targets.lab.twin_path import twin_nodes
@@ -51,8 +52,14 @@ def target_with_twin(*mbits: float | None) -> Any:
 def judge(profile: Any, *figures: float, twin: float | tuple[float, ...] | None) -> list[tuple[str, float]]:
     recorded: list[tuple[str, float]] = []
 
-    def measure(metric: str, value: float, *args: Any, **kwargs: Any) -> None:
-        recorded.append((metric, value))
+    class Recording:
+        def __call__(self, metric: str, value: float, *args: Any, **kwargs: Any) -> None:
+            recorded.append((metric, value))
+
+        def figure(self, spec: MetricSpec, value: float, **kwargs: Any) -> None:
+            recorded.append((spec.name, value))
+
+    measure = Recording()
     twins = twin if isinstance(twin, tuple) else (twin,)
     judged = _measure_pair(run(figures[0]), pair(*figures[1:]), target=target_with_twin(*twins),
                            profile=profile, seconds=QUICK_S)
