@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from harness.metrics import MetricSpec
 from harness.plugin.state import HarnessSession, harness_session
 from harness.profile import Profile
-from harness.results import Measurement, RunRecorder, Timeline
+from harness.results import EventRecord, EventsTimeline, Measurement, RunRecorder, Timeline
 from harness.targets.base import Target
 
 
@@ -90,5 +89,5 @@ def _record_target_events(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     events = state.target.events.since(began)
     if events:
-        state.recorder.timeline(Timeline(name="target", kind="events", nodeid=request.node.nodeid,
-                                         data={"events": [asdict(event) for event in events]}))
+        stamped = tuple(EventRecord(e.time, e.kind, e.node, e.detail) for e in events)
+        state.recorder.timeline(EventsTimeline("target", stamped, nodeid=request.node.nodeid).to_row())
