@@ -196,12 +196,20 @@ PROOFS: tuple[Proof, ...] = (
     # refused connections once the node is back), PGs stay degraded, health never returns to OK.
     _scenario("osd-no-autostart:wk1", "osd-node-power-loss", "health.ok_after_power_on_s", storage=True),
     # --- the Kubernetes lab (through the kubernetes target) ---------------------------------
-    Proof("apiserver-down:cp3", ("suites/controlplane",), _ids(CP, "test_member_reachable_directly[cp3]"),
-          profile=KUBE_LAB),
+    *(Proof(f"apiserver-down:{n}", ("suites/controlplane",), _ids(CP, f"test_member_reachable_directly[{n}]"),
+            profile=KUBE_LAB) for n in CP_NODES),
+    # cp3's apiserver serves a cluster of its own, where the run's namespace does not exist.
+    Proof("etcd-split-brain", ("suites/controlplane",),
+          _ids(CP, "test_exactly_one_leader", "test_all_members_healthy",
+               "test_member_reachable_directly[cp3]"), profile=KUBE_LAB),
     Proof("etcd-two-members", ("suites/controlplane",),
           _ids(CP, "test_all_members_healthy", "test_member_reachable_directly[cp3]"), profile=KUBE_LAB),
     *(Proof(defect, ("suites/nodes",), _ids(NODES, check), profile=KUBE_LAB)
-      for defect, check in _NODE_FACTS.items()),
+      for defect, check in {**_NODE_FACTS, **_OLD_KERNEL}.items()),
+    # etcd at 2 % of a CPU (measured 2026-12-06): p99 0.7-1.4 s per verb, over the 500 ms limits.
+    Proof("etcd-cpu-starved", ("suites/api",),
+          _ids(API, *(f"test_api_call_latency_under_load[{v}]" for v in ("create", "get", "list", "delete"))),
+          profile=KUBE_LAB),
     # A dead policy webhook (failurePolicy Ignore, 1 s timeout) on ConfigMap writes: every create
     # and delete waits it out, reads do not.
     Proof("webhook-blackholed", ("suites/api", "suites/controlplane"),
@@ -209,8 +217,17 @@ PROOFS: tuple[Proof, ...] = (
           | _ids(CP, "test_api_roundtrip_latency"), profile=KUBE_LAB),
     *(Proof(f"kubelet-slow:{node}", ("suites/api",), _ids(API, f"test_pod_startup_latency[{node}]"),
             profile=KUBE_LAB) for node in ALL_NODES),
-    _scenario("vip-stuck", "vip-holder-power-loss", "vip.changes", profile=KUBE_LAB,
-              may=("api.longest_unavailable_s", "api.time_to_recovery_s", "api.availability_pct")),
+    # Measured (2026-12-06): the API is away from power-off until the node's apiserver is back
+    # (10.8 s against the 8 s limit, 17 % available).
+    _scenario("vip-stuck", "vip-holder-power-loss", "vip.changes", "api.longest_unavailable_s",
+              "api.time_to_recovery_s", "api.availability_pct", profile=KUBE_LAB),
+    # Nobody stands before the killed leader is back (6 s): 9.9 s without the API, 10 % available.
+    _scenario("etcd-stalled-election", "etcd-leader-killed", "leader.changes", "api.longest_unavailable_s",
+              "api.availability_pct", profile=KUBE_LAB),
+    # The healed follower deposes the leader whose node holds the VIP, and that apiserver waits for
+    # the election: 3.0 and 3.6 s without the API (1 s limit), 78 and 74 % available (two runs).
+    _scenario("etcd-no-prevote", "follower-partitioned", "term.changes", "api.longest_unavailable_s",
+              "api.availability_pct", profile=KUBE_LAB),
 )
 
 NOT_YET: dict[str, frozenset[str]] = {
@@ -224,18 +241,10 @@ NOT_YET: dict[str, frozenset[str]] = {
         *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.degraded_samples"),
     }),
     KUBE_LAB: frozenset({
-        *_ids(CP, "test_exactly_one_leader", "test_vip_answers", "test_vip_held_by_a_controlplane_node",
-              "test_member_reachable_directly[cp1]", "test_member_reachable_directly[cp2]"),
-        *_ids(API, "test_api_call_latency_under_load[get]", "test_api_call_latency_under_load[list]"),
-        *_ids(NODES, *(f"test_kernel_and_os_recorded[{n}]" for n in ALL_NODES)),
-        *_ids("scenarios/etcd-leader-killed.yaml::", "etcd-leader-killed"),
-        *_ids("scenarios/etcd-leader-killed.yaml::expect ", "api.longest_unavailable_s",
-              "api.availability_pct", "leader.changes"),
-        *_ids("scenarios/follower-partitioned.yaml::", "follower-partitioned"),
-        *_ids("scenarios/follower-partitioned.yaml::expect ", "api.longest_unavailable_s",
-              "api.availability_pct", "term.changes"),
-        *_ids("scenarios/vip-holder-power-loss.yaml::expect ", "api.longest_unavailable_s",
-              "api.time_to_recovery_s", "api.availability_pct"),
+        # The session itself reaches the API through the VIP (the lab's kubeconfig names it), so a
+        # lab without a working VIP cannot start a run: these two need a kubeconfig that names a
+        # node while the checks judge the VIP. Work left in issue 12.
+        *_ids(CP, "test_vip_answers", "test_vip_held_by_a_controlplane_node"),
     }),
 }
 """What no defect fails yet; shrinks as issue 12 lands."""

@@ -73,6 +73,9 @@ CATALOGUE: dict[str, DefectKind] = {
                    "(failurePolicy Ignore, 1 s timeout): every such call waits 1 s"),
         DefectKind("etcd-client-firewalled", "a firewall on the named node drops etcd client "
                    "connections to its own address from the switch (peers and the VIP pass)", True),
+        DefectKind("etcd-cpu-starved", "every etcd member may use a fiftieth of one CPU (a CFS quota "
+                   "on its cgroup, as a control plane throttled or limited too low): every API "
+                   "call, reads included, waits for etcd"),
         DefectKind("old-kernel", "the named node reports a 2.6 kernel (its commands run with the "
                    "UNAME26 personality, the lab's stand-in for a node left on an old kernel)", True),
         DefectKind("wrong-mtu", "the named node's interface runs MTU 1400, not the profile's", True),

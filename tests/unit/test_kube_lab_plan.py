@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from cryptography import x509
 
@@ -110,3 +111,18 @@ def test_exec_exit_codes_from_a_kubelet_and_from_kwok() -> None:
     assert exit_code_from_status(kwok) == 7
     assert exit_code_from_status("") is None
     assert exit_code_from_status('{"status":"Failure","message":"container not found"}') is None
+
+
+def test_old_kernel_runs_that_nodes_kubelet_under_the_uname26_personality(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.targets.lab import kube
+
+    monkeypatch.setattr(kube, "binaries", lambda: Path("/opt/kube/bin"))
+    plan = plan_with("old-kernel:cp2")
+    old = kube.service_argv(plan, "cp2", "kwok")
+    # setarch execs in place after the UTS namespace's hostname: the tracked PID stays kwok's.
+    tail = old[old.index("setarch"):]
+    assert tail[2:4] == ["--uname-2.6", "/opt/kube/bin/kwok"], old
+    assert old[:2] == ["unshare", "--uts"]
+    assert "setarch" not in kube.service_argv(plan, "cp1", "kwok")
+    assert "setarch" not in kube.service_argv(plan, "cp2", "kube-apiserver")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import platform
 import ssl
 import subprocess
 from pathlib import Path
@@ -69,7 +70,12 @@ def service_argv(plan: LabPlan, node: str, service: str) -> list[str]:
     binary = binaries() / service
     builders = {"kube-apiserver": kc.apiserver_argv, "kube-controller-manager": kc.controller_manager_argv,
                 "kube-scheduler": kc.scheduler_argv, "kwok": kc.kwok_argv}
-    return own_hostname(node, builders[service](plan, node, binary))
+    argv = builders[service](plan, node, binary)
+    if service == kc.NODE_SERVICE and plan.defect_node("old-kernel") == node:
+        # The node's kubelet on an old kernel: everything it execs (node commands, as kwok's
+        # ClusterExec runs them) inherits the UNAME26 personality, as on the plain lab's host.
+        argv = ["setarch", platform.machine(), "--uname-2.6", *argv]
+    return own_hostname(node, argv)
 
 
 def own_hostname(node: str, argv: list[str]) -> list[str]:
