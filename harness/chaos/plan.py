@@ -17,8 +17,8 @@ from harness.chaos.model import Action, Aim, FaultStep, ObserveProbe, Scenario
 from harness.chaos.slo_windows import fit_windows
 from harness.profile import Profile
 
-DescribeFault = Callable[[str, str, "str | None", "float | None"], str]
-"""(action, node, service, duration_s) -> one sentence of what the target would call."""
+DescribeFault = Callable[[str, str, "str | None", "float | None", "float | None"], str]
+"""(action, node, service, duration_s, rate_mbit) -> one sentence of what the target would call."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_pat
         what = f"{step.action}" + (f" {step.service}" if step.service else "")
         out.add(f"method[{index}] {step.name or what} on {_aim_text(step, profile)}")
         for node in candidates(step, profile):
-            call = describe_fault(step.action.value, node, step.service, step.duration_s)
+            call = describe_fault(step.action.value, node, step.service, step.duration_s,
+                                  step.rate_mbit)
             out.add(f"    on {node}: {call}")
         if step.duration_s:
             out.add(f"method[{index}] after {step.duration_s:g} s: undo {what}")
@@ -129,7 +130,7 @@ def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_pat
             continue
         out.add(f"rollback[{index}] {rollback.action} {_aim_text(rollback, profile)}")
         for node in candidates(rollback, profile):
-            out.add(f"    on {node}: {describe_fault(rollback.action.value, node, None, None)}")
+            out.add(f"    on {node}: {describe_fault(rollback.action.value, node, None, None, None)}")
     for text in scenario.expectations:
         out.add(f"expect {_limit(text, profile)}")
     if target_refusals:

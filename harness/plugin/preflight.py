@@ -21,7 +21,9 @@ NETWORK_PROBES = (ObserveProbe.LB_HTTP, ObserveProbe.LB_ANNOUNCER)
 
 
 def scenario_needs(scenario: Scenario) -> set[str]:
-    needs = {"partition" for step in scenario.method if step.action is Action.PARTITION}
+    # A partition and a shaped link both run the netshoot pod (nft, tc) on the node.
+    needs = {"partition" for step in scenario.method
+             if step.action in (Action.PARTITION, Action.DEGRADE_LINK)}
     probes = {observation.probe for observation in scenario.observe.values()}
     if probes & set(NETWORK_PROBES):
         needs.add("network")

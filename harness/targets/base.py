@@ -212,7 +212,7 @@ class Target(ABC):
 
     # -- dry runs: only targets with `plans_dry_runs` are ever asked ---------------------------
     def plan_fault(self, action: str, node: str, service: str | None = None,
-                   duration_s: float | None = None) -> str:
+                   duration_s: float | None = None, rate_mbit: float | None = None) -> str:
         """One sentence: what a fault would call on this target (its objects go to the plan)."""
         raise TargetError(self.no_plan_sentence())
 

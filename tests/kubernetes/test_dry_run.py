@@ -74,8 +74,8 @@ def test_dry_run_lists_the_preflight_first(cluster: FakeCluster) -> None:
     assert "delete Pod preflight-kwk1-1" in done.stdout
     assert "preflight: can docker.io/nicolaka/netshoot:v0.13 run on kcp1?" in done.stdout
     # The partition lasts the step's 6 s: nobody can reach the node to end it sooner or later.
-    assert "(nftables drop-all, heals itself after 6 s)" in done.stdout
-    assert "sleep 6" in done.stdout
+    assert "cut at the second it announces, heals itself after 6 s)" in done.stdout
+    assert "sleep 6 >/dev/null" in done.stdout
 
 
 def test_scenario_dry_run_lists_guards_before_faults(cluster: FakeCluster) -> None:

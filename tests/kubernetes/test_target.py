@@ -3,7 +3,6 @@ asserting the exact API calls and talosctl commands issued."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -180,23 +179,6 @@ def test_components_read_cilium_rook_and_ceph_from_the_cluster(cluster: FakeClus
                                    "rook": "v1.16.4", "ceph": "19.2.1-0"}
 
 
-def test_partition_heals_itself_after_the_steps_duration(
-    k8s_target: KubernetesTarget, cluster: FakeCluster
-) -> None:
-    k8s_target.prepare()
-    undo = k8s_target.faults.partition("kcp2", heal_after_s=0.3)
-    pod = cluster.api.get("v1", "pods", "partition-kcp2", NS)
-    assert pod is not None and pod["spec"]["nodeName"] == "kcp2"
-    script = pod["spec"]["containers"][0]["command"][-1]
-    assert "sleep 1" in script and "trap 'nft delete table inet harness_partition" in script
-    started = time.monotonic()
-    undo()  # waits for the pod's own timer (1 s) plus a second, then deletes the pod
-    assert 1.5 <= time.monotonic() - started < 5
-    assert cluster.api.get("v1", "pods", "partition-kcp2", NS) is None
-    assert [e.kind for e in k8s_target.events.since(0)] == ["partition", "heal"]
-    k8s_target.release()
-
-
 def test_a_fresh_target_heals_what_a_dead_one_left_from_its_name_alone(
     k8s_target: KubernetesTarget, cluster: FakeCluster
 ) -> None:
@@ -214,5 +196,6 @@ def test_a_fresh_target_heals_what_a_dead_one_left_from_its_name_alone(
     ]
     assert cluster.state()["bmc_calls"][-1] == "opt=set&type=power&node2=1"
     assert all(m.healthy for m in fresh.controlplane.members())
-    with pytest.raises(HarnessError, match="cannot heal degrade_link on kcp3"):
-        fresh.faults.heal("degrade_link", "kcp3", None)
+    assert "shaping pod restores its link" in fresh.faults.heal("degrade_link", "kcp3", None)
+    with pytest.raises(HarnessError, match="cannot heal reboot on kcp3"):
+        fresh.faults.heal("reboot", "kcp3", None)

@@ -8,7 +8,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from harness.targets.kubernetes import manifests
+from harness.targets.kubernetes import linkscripts, manifests
 
 RUN = "20250101T000000Z-abc123"
 VERSION = "1.32"
@@ -35,8 +35,13 @@ BUILT: dict[str, dict[str, Any]] = {
     "preflight": manifests.preflight_pod(
         "kwk1", run_id=RUN, image="docker.io/library/alpine:3.20", command=["true"]
     ),
-    "partition": manifests.partition_pod(
-        "kcp2", run_id=RUN, image="docker.io/nicolaka/netshoot:v0.13", heal_after_s=10
+    "partition": linkscripts.partition_pod(
+        "kcp2", address="198.18.0.12", run_id=RUN, image="docker.io/nicolaka/netshoot:v0.13",
+        lead_s=3, heal_after_s=10
+    ),
+    "shape": linkscripts.shape_pod(
+        "kcp2", address="198.18.0.12", run_id=RUN, image="docker.io/nicolaka/netshoot:v0.13",
+        rate_mbit=100, max_s=600
     ),
 }
 

@@ -63,14 +63,15 @@ class WorkloadCalls(RequestPath):
             )["items"]
         )
 
-    def delete_pod(self, namespace: str, name: str) -> None:
+    def delete_pod(self, namespace: str, name: str, *, grace_period_s: int = 0) -> None:
+        """`grace_period_s` > 0 keeps the pod until its kubelet saw it stop (its SIGTERM trap ran)."""
         with contextlib.suppress(APINotFound):
             self._call(
                 f"delete pod {namespace}/{name}",
                 self.core.delete_namespaced_pod,
                 name,
                 namespace,
-                grace_period_seconds=0,
+                grace_period_seconds=grace_period_s,
             )
 
     def pod_logs(self, namespace: str, name: str, *, tail_lines: int = 2000) -> str:

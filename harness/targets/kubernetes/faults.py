@@ -1,5 +1,6 @@
 """Faults on Talos nodes: power through the BMC when configured, services and reboots through
-talosctl, partitions through a self-healing privileged pod. Each stamps its instant.
+talosctl, a partition and a shaped link through privileged pods on the node (`linkpods.py`).
+Each stamps its instant: a link fault when its pod says it is in force.
 
 `talosctl service <id> stop` is a graceful stop: machined's runner sends SIGTERM to the service's
 task and SIGKILL only after a grace period, and etcd answers SIGTERM by handing its leadership
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from harness.targets.base import EventLog, Faults, TargetError, Undo
 from harness.targets.kubernetes.bmc import TuringPiBmc
+from harness.targets.kubernetes.linkpods import SHAPE_MAX_S, LinkPods
 from harness.targets.kubernetes.talos import Talos
 
 TALOS_SERVICES = ("etcd", "kubelet", "apid", "trustd", "containerd", "cri")
@@ -26,13 +28,13 @@ class TalosFaults(Faults):
         bmc: TuringPiBmc | None,
         address_of: Callable[[str], str],
         events: EventLog,
-        partition_pod: Callable[[str, float | None], Callable[[], None]] | None = None,
+        link_pods: LinkPods | None = None,
     ) -> None:
         self.talos = talos
         self.bmc = bmc
         self.address_of = address_of
         self.events = events
-        self.partition_pod = partition_pod
+        self.link_pods = link_pods
 
     def power_off(self, node: str) -> Undo:
         address = self.address_of(node)
@@ -91,20 +93,40 @@ class TalosFaults(Faults):
         self.events.stamp("restart", node, service)
         self.talos.service_start(self.address_of(node), service)
 
+    def _pods(self, action: str) -> LinkPods:
+        if self.link_pods is None:
+            raise TargetError(f"{action} needs the Kubernetes API (a privileged pod on the node)")
+        return self.link_pods
+
     def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
-        if self.partition_pod is None:
-            raise TargetError("partition needs the Kubernetes API (a privileged pod on the node)")
-        self.events.stamp("partition", node)
-        heal = self.partition_pod(node, heal_after_s)
+        cut_at, heal = self._pods("partition").partition(node, heal_after_s)
+        self.events.stamp("partition", node, at=cut_at)  # the second the pod cut, as it said
+        healed = False
 
         def undo() -> None:
-            heal()
-            self.events.stamp("heal", node)
+            nonlocal healed
+            if not healed:
+                heal()
+                healed = True
+                self.events.stamp("heal", node)
 
         return undo
 
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:
-        raise TargetError("degrade_link is not available on the kubernetes target yet")
+        if rate_mbit <= 0:
+            raise TargetError(f"link rate must be positive, got {rate_mbit:g} Mbit/s")
+        in_force_at, restore = self._pods("degrade_link").shape(node, rate_mbit)
+        self.events.stamp("degrade-link", node, f"{rate_mbit:g} Mbit/s", at=in_force_at)
+        restored = False
+
+        def undo() -> None:
+            nonlocal restored
+            if not restored:
+                restore()
+                restored = True
+                self.events.stamp("restore-link", node)
+
+        return undo
 
     def heal(self, action: str, node: str, service: str | None = None) -> str:
         if action in ("kill", "stop") and service:
@@ -114,4 +136,7 @@ class TalosFaults(Faults):
             # The partition pod heals its node on a timer of its own (the node cannot be reached
             # to undo it); `harness clean` removes the pod with the run's namespace.
             return f"{node} heals itself when its partition pod's timer ends"
+        if action == "degrade_link":  # its pod is in the dead run's namespace, out of our reach
+            return (f"{node}'s shaping pod restores its link within {SHAPE_MAX_S} s of its start, "
+                    "or when `harness clean` deletes it")
         return super().heal(action, node, service)

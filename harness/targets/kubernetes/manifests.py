@@ -167,36 +167,3 @@ def preflight_pod(node: str, *, run_id: str, image: str, command: list[str]) -> 
         node=node,
         role="preflight",
     )
-
-
-PARTITION_TABLE = "harness_partition"
-
-
-def partition_pod(node: str, *, run_id: str, image: str, heal_after_s: int) -> Obj:
-    """Drops every packet of the node but loopback, then heals itself after `heal_after_s`.
-
-    While partitioned nobody can reach the node to undo anything, so the undo is built in:
-    the table is deleted by the pod itself (and on SIGTERM), whatever happens to the harness.
-    """
-    table = f"inet {PARTITION_TABLE}"
-    script = "; ".join(
-        [
-            f"trap 'nft delete table {table} 2>/dev/null' EXIT TERM INT",
-            f"nft add table {table}",
-            f"nft add chain {table} in '{{ type filter hook input priority -300; policy drop; }}'",
-            f"nft add chain {table} out '{{ type filter hook output priority -300; policy drop; }}'",
-            f"nft add rule {table} in iifname lo accept",
-            f"nft add rule {table} out oifname lo accept",
-            f"sleep {int(heal_after_s)}",
-        ]
-    )
-    return pod(
-        object_name("partition", node),
-        run_id=run_id,
-        image=image,
-        command=["sh", "-c", script],
-        node=node,
-        role="partition",
-        privileged=True,
-        host_namespaces=True,
-    )

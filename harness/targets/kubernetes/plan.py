@@ -67,7 +67,7 @@ class PlanningAPI:
     def create_pod(self, namespace: str, body: Obj) -> Obj:
         return self._create("Pod", namespace, body)
 
-    def delete_pod(self, namespace: str, name: str) -> None:
+    def delete_pod(self, namespace: str, name: str, **_: Any) -> None:
         self._delete("Pod", namespace, name)
 
     def create_job(self, namespace: str, body: Obj) -> Obj:
@@ -99,7 +99,7 @@ class RefusingTool:
 
 def fault_plan(
     action: str, *, node: str, address: str, service: str | None, bmc_slot: int | None,
-    heal_after_s: int,
+    heal_after_s: int, rate_mbit: float | None = None,
 ) -> str:
     """What the kubernetes target would call for one fault on `node` (one sentence)."""
     if action == "power_off":
@@ -120,9 +120,14 @@ def fault_plan(
         return f"SIGKILL {service} on {node}, undo: start it again"
     if action == "partition":
         return (
-            f"create privileged Pod partition-{node} pinned to {node} (nftables drop-all, heals "
-            f"itself after {heal_after_s} s), undo: wait for it to heal, delete the pod"
+            f"create privileged Pod partition-{node} pinned to {node} (the uplink carrying {address}: "
+            "root qdisc drops all it sends, netdev ingress drops all it receives; cut at the second "
+            f"it announces, heals itself after {heal_after_s} s), undo: wait for it to heal, delete the pod"
         )
     if action == "degrade_link":
-        return "refuse: degrade_link is not available on the kubernetes target"
+        return (
+            f"create privileged Pod shape-{node} pinned to {node} (the uplink carrying {address}: "
+            f"root qdisc tbf and netdev ingress policing at {rate_mbit or 0:g} Mbit/s), undo: delete "
+            "the pod, whose SIGTERM trap restores the link"
+        )
     return f"{action} {node}"

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -26,6 +25,7 @@ from harness.targets.kubernetes.controlplane import KubeControlPlane, NodeView, 
 from harness.targets.kubernetes.errors import APIConflict, APIError
 from harness.targets.kubernetes.faults import TalosFaults
 from harness.targets.kubernetes.labdriver import LabNodeDriver
+from harness.targets.kubernetes.linkpods import LinkPods, partition_seconds
 from harness.targets.kubernetes.network import KubernetesNetwork
 from harness.targets.kubernetes.plan import PlanningAPI, RefusingTool, fault_plan
 from harness.targets.kubernetes.settings import ClientSettings, WaitSettings
@@ -39,15 +39,6 @@ if TYPE_CHECKING:
     from harness.targets.planning import Verdict
 
 log = logging.getLogger("harness.kubernetes")
-
-PARTITION_HEAL_AFTER_S = 10
-"""A partition with no duration of its own heals itself after this many seconds."""
-
-
-def partition_seconds(heal_after_s: float | None) -> int:
-    """Whole seconds for the pod's `sleep`; never shorter than asked."""
-    return PARTITION_HEAL_AFTER_S if heal_after_s is None else max(1, math.ceil(heal_after_s))
-
 
 def namespace_stuck_sentence(namespace: Any, waited_s: float) -> str:
     """One sentence on a namespace that is still there: its phase and what its conditions say
@@ -93,6 +84,9 @@ class KubernetesTarget(Target):
         self._namespace_created = False
         self.lab_driver = LabNodeDriver(profile) if k.node_driver == "lab" else None
         self.talos_view = TalosNodeView(profile=profile, talos=self.talos)
+        self.link_pods = LinkPods(api=lambda: self.api, namespace=lambda: self.namespace,
+                                  run_id=lambda: self.run_id, image=profile.images.netshoot,
+                                  address_of=self.address_of, wait=lambda: self.wait)
         nodes: NodeView
         self._faults: Faults
         if self.lab_driver is not None:  # node operations by the lab; the API is the real one
@@ -104,7 +98,7 @@ class KubernetesTarget(Target):
                 bmc=self.bmc,
                 address_of=self.address_of,
                 events=self.events,
-                partition_pod=self._partition,
+                link_pods=self.link_pods,
             )
             nodes = self.talos_view
         self._controlplane = KubeControlPlane(
@@ -116,22 +110,20 @@ class KubernetesTarget(Target):
         )
 
     def plan_fault(self, action: str, node: str, service: str | None = None,
-                   duration_s: float | None = None) -> str:
-        """What a fault would call on this target; a partition's pod goes into the plan sink."""
+                   duration_s: float | None = None, rate_mbit: float | None = None) -> str:
+        """What a fault would call on this target; a link fault's pod goes into the plan sink."""
         refused = self.faults.refusal(action, service)
         if refused is not None:
             return f"refuse: {refused}"
         bmc = self.profile.kubernetes.bmc
         heal_after_s = partition_seconds(duration_s)
-        if action == "partition" and self.plan_sink is not None:
-            body = manifests.partition_pod(
-                node, run_id=self.run_id, image=self.profile.images.netshoot, heal_after_s=heal_after_s
-            )
-            name = body["metadata"]["name"]
+        bodies = {"partition": lambda: self.link_pods.partition_body(node, duration_s),
+                  "degrade_link": lambda: self.link_pods.shape_body(node, rate_mbit or 0.0)}
+        if action in bodies and self.plan_sink is not None:
+            body = bodies[action]()
             self.plan_sink.record(
-                PlannedWrite("create", "Pod", name, self.namespace, body,
-                             f"fault: partition {node}, when the step lands on it")
-            )
+                PlannedWrite("create", "Pod", body["metadata"]["name"], self.namespace, body,
+                             f"fault: {action} {node}, when the step lands on it"))
         return fault_plan(
             action,
             node=node,
@@ -139,6 +131,7 @@ class KubernetesTarget(Target):
             service=service,
             bmc_slot=bmc.slots.get(node) if bmc is not None else None,
             heal_after_s=heal_after_s,
+            rate_mbit=rate_mbit,
         )
 
     def plan_suite_objects(self, areas: set[str]) -> list[PlannedWrite]:
@@ -423,20 +416,6 @@ class KubernetesTarget(Target):
         except (APIError, TargetError) as error:
             log.warning("component versions unknown: %s", error)
         return found
-
-    def _partition(self, node: str, heal_after_s: float | None) -> Any:
-        seconds = partition_seconds(heal_after_s)
-        body = manifests.partition_pod(
-            node, run_id=self.run_id, image=self.profile.images.netshoot, heal_after_s=seconds
-        )
-        self.api.create_pod(self.namespace, body)
-        heal_at = time.monotonic() + seconds
-
-        def heal() -> None:  # nobody can reach the node meanwhile: wait for its own timer
-            time.sleep(max(0.0, heal_at - time.monotonic()) + 1.0)
-            self.api.delete_pod(self.namespace, body["metadata"]["name"])
-
-        return heal
 
     def with_settings(self, settings: ClientSettings) -> None:
         """Tests shorten timeouts and retries; only before the first API call."""
