@@ -80,6 +80,32 @@ def test_kill_etcd_and_undo_restarts_it(lab: LabTarget) -> None:
     wait_for(lambda: len(healthy_members(lab)) == 3, 10, "the killed member did not rejoin")
 
 
+@pytest.mark.parametrize(("fault", "hands_over"), [("stop", True), ("kill", False)])
+def test_stop_etcd_on_the_leader_hands_leadership_over_and_kill_does_not(
+        lab: LabTarget, fault: str, hands_over: bool) -> None:
+    """`stop` is SIGTERM: etcd's own shutdown moves leadership first (its log says so), as
+    Talos' `service etcd stop` does; `kill` is a crash that leaves the followers to notice."""
+    leader = lab.controlplane.leader()
+    assert leader is not None
+    log = lab.plan.log_path(leader, "etcd")
+    offset, start = log.stat().st_size, time.time()
+    undo = lab.faults.stop("etcd", leader) if fault == "stop" else lab.faults.kill("etcd", leader)
+    try:
+        assert lab.lab.service_pid(leader, "etcd") is None
+        wait_for(lambda: lab.controlplane.leader() not in (None, leader), 10,
+                 f"no new leader after {fault}")
+        with log.open() as handle:
+            handle.seek(offset)
+            said = handle.read()
+        # etcd's zap logger and its older capnslog one word it differently.
+        handed = "leadership transfer finished" in said or "finished leadership transfer" in said
+        assert handed is hands_over, said[-2000:]
+    finally:
+        undo()
+    wait_for(lambda: len(healthy_members(lab)) == 3, 10, f"the member did not rejoin after {fault}")
+    assert [e.kind for e in lab.events.since(start) if e.kind in ("stop", "kill")] == [fault]
+
+
 def test_kill_rejects_a_service_the_node_does_not_run(lab: LabTarget) -> None:
     with pytest.raises(TargetError, match="wk1 runs no etcd"):
         lab.faults.kill("etcd", "wk1")
