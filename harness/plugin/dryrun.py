@@ -36,6 +36,8 @@ class DryRun:
     sink: PlanSink
     target: Target
     scenario_plans: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    """Scenario file -> why the run would refuse it (the target, quorum), for the summary."""
     planned: list[str] = field(default_factory=list)
     offline: bool = False
     verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(PlannedWrite) -> its Verdict
@@ -84,21 +86,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=PLANNED))
         dry.planned.append(item.nodeid)
         if isinstance(item, ScenarioItem):
-            dry.scenario_plans.append(_scenario_plan(item, dry.target))
+            dry.scenario_plans.append(_scenario_plan(item, dry))
         elif (area := suite_area(item)) is not None and area not in areas:
             areas.add(area)
             for write in dry.target.plan_suite_objects({area}):
                 dry.sink.record(write)
 
 
-def _scenario_plan(item: pytest.Item, target: Target) -> str:
+def _scenario_plan(item: pytest.Item, dry: DryRun) -> str:
     from harness.chaos import load_scenario
     from harness.chaos.guards import default_lock_path
     from harness.chaos.load import profile_problems
     from harness.chaos.plan import plan_scenario
     from harness.chaos.refusals import target_refusals
 
-    path = item.path
+    path, target = item.path, dry.target
     try:
         scenario = load_scenario(path)
     except HarnessError as error:
@@ -110,6 +112,8 @@ def _scenario_plan(item: pytest.Item, target: Target) -> str:
     plan = plan_scenario(scenario, profile=target.profile, source=str(path.name),
                          lock_path=default_lock_path(), describe_fault=target.plan_fault,
                          target_refusals=target_refusals(scenario, target))
+    if plan.refused:
+        dry.refused[path.name] = plan.refused
     return plan.text()
 
 
@@ -163,3 +167,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write.write_sep("-", "faults, in order, with the guard rails checked first")
         for text in dry.scenario_plans:
             write.write_line(text)
+    if dry.refused:
+        write.write_sep("-", f"scenarios {dry.target.id} would refuse, and why")
+        for name, why in dry.refused.items():
+            write.write_line(f"{name}: {why}")

@@ -74,4 +74,9 @@ def test_the_dry_run_says_which_scenarios_talos_refuses_and_why(no_bmc: FakeClus
     reboot = blocks["vip-holder-reboot.yaml"]
     assert "talosctl --nodes" in reboot and " reboot" in reboot
     assert "service etcd stop (SIGTERM, graceful)" in blocks["etcd-leader-stopped.yaml"]
+    summary = done.stdout.split("would refuse, and why", 1)[1]
+    listed = [line.split(": ", 1) for line in summary.splitlines() if ".yaml: " in line]
+    assert sorted(name for name, _ in listed) == sorted(
+        f"{name}.yaml" for name in REFUSED_ON_TALOS_WITHOUT_BMC)
+    assert all(why.startswith("the target cannot run it: method[0] ") for _, why in listed)
     assert no_bmc.talos_calls() == [] and no_bmc.api.calls == []
