@@ -56,6 +56,7 @@ def test_talos_without_a_bmc_refuses_exactly_what_it_cannot_do(no_bmc: FakeClust
         assert _starts(refused[name], expected), (name, refused[name])
     # What the operator runs instead: the graceful stop and the reboot variant, on both targets.
     assert found["etcd-leader-stopped"] == [] and found["vip-holder-reboot"] == []
+    assert found["lb-announcer-reboot"] == []
 
 
 def test_the_dry_run_says_which_scenarios_talos_refuses_and_why(no_bmc: FakeCluster) -> None:
