@@ -126,7 +126,7 @@ def test_scenarios_are_accepted_valid_or_rejected_with_paths() -> None:
         assert scenario_rules(scenario) == []
         if not profile_problems(scenario, LAB):  # what --dry-run does next
             plan_scenario(scenario, profile=LAB, source="fuzz.yaml", lock_path=Path("/tmp/x.lock"),
-                          describe_fault=lambda action, node, service, duration: action)
+                          describe_fault=lambda action, node, service, duration, rate: action)
 
     fuzz_counted("scenarios", check, counter, EXAMPLES)
 
