@@ -133,7 +133,7 @@ def test_shipped_scenario_loads_and_plans_the_guard_rail() -> None:
 
     scenario = load_scenario(REPO / "scenarios" / "osd-node-power-loss.yaml")
     plan = plan_scenario(scenario, profile=fake_profile(), source="x", lock_path=Path("/tmp/l"),
-                         describe_fault=lambda action, node, service, duration: f"{action} {node}")
+                         describe_fault=lambda action, node, service, duration, rate: f"{action} {node}")
     text = plan.text()
     assert "ok-to-stop" in text and "one of wk1, cp1, cp2, cp3" in text
     assert "fio writes 4 MiB blocks" in text and plan.refused is None
