@@ -11,6 +11,9 @@ from __future__ import annotations
 from harness.chaos.model import Action, ObserveProbe, RollbackAction, Scenario
 from harness.targets.base import Target, TargetError
 
+TARGET_GUARD = "target"
+"""The guard a `GuardError` names when the target, not the cluster, refused the scenario."""
+
 
 def target_refusals(scenario: Scenario, target: Target) -> list[str]:
     """One sentence per step or observation `target` cannot run; empty when it runs them all."""

@@ -23,7 +23,7 @@ from harness.chaos.load import profile_problems
 from harness.chaos.metrics import all_metrics
 from harness.chaos.model import Scenario
 from harness.chaos.owed import RollbackLedger
-from harness.chaos.refusals import target_refusals
+from harness.chaos.refusals import TARGET_GUARD, target_refusals
 from harness.chaos.result import ObservationResult, RunStatus, ScenarioResult
 from harness.chaos.signals import shielded, sigterm_interrupts
 from harness.chaos.slo_windows import fit_windows
@@ -109,7 +109,7 @@ class _Run:
         if refused:  # asked of the target alone, nothing of the cluster: journaled when it refuses
             with self.journal.step("guard: the target can run every step") as note:
                 note.output = "; ".join(refused)
-            raise GuardError("target", f"{self.target.id} cannot run this scenario: "
+            raise GuardError(TARGET_GUARD, f"{self.target.id} cannot run this scenario: "
                              + "; ".join(refused))
         if self.scenario.steady_state_wait_s > 0:
             self._wait_for_steady_state()

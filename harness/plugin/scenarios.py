@@ -26,6 +26,7 @@ from harness.chaos import (
     run_scenario,
 )
 from harness.chaos.owed import RollbackLedger
+from harness.chaos.refusals import TARGET_GUARD
 from harness.errors import HarnessError
 from harness.plugin.state import harness_session, session_recorder, session_target
 
@@ -78,6 +79,9 @@ class ScenarioItem(pytest.Item):
         except (GuardError, ScenarioInterrupted) as stopped:
             if stopped.result is not None:
                 self._record(stopped.result)
+            if isinstance(stopped, GuardError) and stopped.guard == TARGET_GUARD:
+                # Not the cluster's failure: this target cannot run it (recorded, with why).
+                pytest.skip(stopped.reason)
             raise
         self._record(result)
         if not result.passed:

@@ -46,6 +46,21 @@ def test_skipped_without_the_flag(scenarios: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*--allow-disruption*"])
 
 
+def test_a_scenario_the_target_refuses_is_skipped_with_why_and_recorded(
+        scenarios: pytest.Pytester) -> None:
+    (scenarios.path / "scenarios" / "power.yaml").write_text(SCENARIO.replace("LIMIT", "1"))
+    result = scenarios.runpytest_subprocess(
+        "--target", "chaos_fakes:PowerlessTarget", "--no-report", "--results-dir",
+        str(scenarios.path / "runs"), "scenarios/", "--allow-disruption", "-rs")
+    result.assert_outcomes(skipped=1)
+    assert ("powerless://lab cannot run this scenario: method[0] power_off: this fake has no power "
+            "switch") in result.stdout.str()
+    [run_file] = (scenarios.path / "runs").glob("*.json")
+    [timelines] = load_frames([run_file], timelines=True).timelines.values()
+    [scenario] = timelines.scenarios
+    assert not scenario.passed
+
+
 def test_runs_and_records_the_journal(scenarios: pytest.Pytester) -> None:
     (scenarios.path / "scenarios" / "power.yaml").write_text(SCENARIO.replace("LIMIT", "1"))
     run(scenarios, "--allow-disruption", "-v").assert_outcomes(passed=1)

@@ -149,3 +149,14 @@ class FakeTarget(Target):
     @property
     def faults(self) -> Faults:
         return self._faults  # type: ignore[no-any-return]
+
+
+class PowerlessTarget(FakeTarget):
+    """A fake whose faults refuse power: the plugin's tests of a scenario the target refuses."""
+
+    kind = "powerless"
+
+    def __init__(self, profile: Profile | None = None, cluster: FakeCluster | None = None, *,
+                 run_id: str | None = None, plan: PlanSink | None = None) -> None:
+        super().__init__(profile, cluster, run_id=run_id, plan=plan)
+        self._faults.refused["power_off"] = "this fake has no power switch"
