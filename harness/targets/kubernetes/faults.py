@@ -66,7 +66,7 @@ class TalosFaults(Faults):
                     "crash on the lab)")
         if action in ("power_off", "power_on") and self.bmc is None:
             return (f"{action} needs a BMC (kubernetes.bmc): a node shut down through talosctl "
-                    "cannot be powered on again; the reboot variant of the scenario runs without one")
+                    "cannot be powered on again; a reboot variant (action reboot) needs none")
         return None
 
     def kill(self, service: str, node: str) -> Undo:
