@@ -45,6 +45,12 @@ class _Once:
 
 
 
+FAULT_EVENT_KINDS = {Action.POWER_OFF: "power-off", Action.REBOOT: "reboot", Action.KILL: "kill",
+                     Action.STOP: "stop", Action.PARTITION: "partition",
+                     Action.DEGRADE_LINK: "degrade-link"}
+"""The event each fault's target stamps when the fault is in force (`model.EVENT_KINDS`)."""
+
+
 class Method:
     """Applies fault steps in order and keeps an undo for each, for the rollbacks."""
 
@@ -70,9 +76,12 @@ class Method:
                 with self.journal.step(f"method[{index}] {step.name or label}") as note:
                     self.started = True  # from here on, rollbacks are owed even if the call raises
                     owed = self._owe(step, node)  # on disk first: a SIGKILL next still finds it
-                    if self.fault_at is None:
-                        self.fault_at = time.time()
+                    first, asked_at = self.fault_at is None, time.time()
+                    if first:
+                        self.fault_at = asked_at  # kept if the call raises
                     undo = self._apply(step, node)
+                    if first:
+                        self.fault_at = self._in_force_at(step, node, asked_at)
                     note.output = f"{label} at {time.time():.3f}"
                 settle = partial(self.ledger.settle, owed) if owed and self.ledger else None
                 once = _Once(undo, settle) if undo is not None else None
@@ -88,6 +97,13 @@ class Method:
                     once()
             if step.pause_after_s:
                 self.sleep(step.pause_after_s)
+
+    def _in_force_at(self, step: FaultStep, node: str, asked_at: float) -> float:
+        """When the target stamped the fault in force (a partition pod on a real node cuts
+        seconds after it was asked to), else when it was asked for."""
+        kind = FAULT_EVENT_KINDS.get(step.action)
+        stamped = [e.time for e in self.target.events.since(asked_at) if e.kind == kind and e.node == node]
+        return min(stamped, default=asked_at)
 
     def _owe(self, step: FaultStep, node: str) -> str | None:
         if self.ledger is None or step.action is Action.REBOOT:

@@ -3,6 +3,8 @@ before any guard touches the cluster, and in the dry run with the same sentence.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,28 @@ def test_background_fio_is_asked_of_the_targets_storage() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "osd-node-power-loss.yaml")
     assert target_refusals(scenario, target) == [
         "observe io (storage.rbd_write): the fake target has no storage capabilities yet"]
+
+
+def test_the_fault_counts_from_when_the_target_stamped_it_in_force(tmp_path: Path) -> None:
+    """A partition pod on a real node cuts seconds after it is created: the figures measured
+    from the fault start at its stamp, not at the call."""
+    target = FakeTarget()
+    late_s = 0.4
+
+    def armed_then_cut(node: str, heal_after_s: float | None = None) -> Callable[[], None]:
+        cut_at = time.time() + late_s
+        time.sleep(late_s)
+        target.events.stamp("partition", node, at=cut_at)
+        return lambda: None
+
+    target.faults.partition = armed_then_cut  # type: ignore[method-assign]
+    scenario = parse_scenario(STOP_LEADER.replace(
+        "{action: stop, service: etcd, target: controlplane.etcd_leader, duration_s: 0.3}",
+        "{action: partition, node: cp2, duration_s: 0.3}").replace(
+        "  - events.stop.count == 1\n", "  - events.partition.after_fault_s == 0\n").replace(
+        "  - term.changes >= 1\n", ""))
+    started = time.time()
+    result = run_scenario(scenario, context=context(target, tmp_path))
+    assert result.passed, result.problems()
+    [stamp] = [e for e in target.events.since(started) if e.kind == "partition"]
+    assert stamp.time - started >= late_s  # the stamp came late, and the fault counts from it
