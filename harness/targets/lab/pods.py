@@ -167,7 +167,7 @@ def create_pod(plan: LabPlan, spec: PodSpec, *, taken: Iterable[str]) -> Pod:
     net.run("ip", "-n", ns, "route", "add", LAB_RANGE, "via", pod_gateway(node), "dev", NODE_IFACE)
     net.run("ip", "-n", ns, "route", "add", POD_RANGE, "via", pod_gateway(node), "dev", NODE_IFACE)
     ports = ",".join(str(p) for p in pod.ports.values())
-    procs.start([sys.executable, "-m", "harness.targets.lab.pod_server", "--name", pod.name,
+    procs.start([sys.executable, "-m", "harness.workloads.pod_server", "--name", pod.name,
                  "--ports", ports], netns=ns, log=plan.log_path(f"pod-{pod.namespace}", pod.name),
                 pid_file=pid_path(plan, pod))
     return pod

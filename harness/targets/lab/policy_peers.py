@@ -52,7 +52,7 @@ def serving(plan: LabPlan) -> Iterator[list[Peer]]:
     pids: list[int] = []
     try:
         for peer, netns in hosts:
-            argv = [sys.executable, "-m", "harness.targets.lab.pod_server", "--name", peer.key,
+            argv = [sys.executable, "-m", "harness.workloads.pod_server", "--name", peer.key,
                     "--ports", ports, "--bind", peer.address]
             pids.append(procs.start(argv, netns=netns, log=plan.log_path(netns, SERVICE),
                                     pid_file=plan.pid_path(netns, SERVICE)))

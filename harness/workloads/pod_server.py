@@ -1,7 +1,7 @@
 """The process inside every lab pod: `GET /` answers the pod's name on each TCP port, and each
 UDP port echoes datagrams back (the UDP connect probe's answer).
 
-Run as `python -m harness.targets.lab.pod_server --name NAME --ports 80,81` in the pod's
+Run as `python -m harness.workloads.pod_server --name NAME --ports 80,81` in the pod's
 namespace; it serves until killed. Nagle off: with it, keep-alive requests wait 40 ms each.
 """
 
