@@ -8,18 +8,20 @@ echo within the timeout means denied. Like a DNS client, the probe resends the d
 single send failed an allowed cell in CI). Probes run in parallel, bounded in count and threads.
 
 Run as a module inside a network namespace (`ip netns exec pod python -m
-harness.workloads.connect`) with the probes as JSON on stdin; it prints one JSON list.
+harness.workloads.connect`) with the probes as JSON on stdin; it prints one JSON list. With
+`--serve [IDLE_S]` it stays, as an agent answering one JSON request per line.
 """
 
 from __future__ import annotations
 
 import json
+import select
 import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 DENIED_AFTER_S = 1.5
 FIRST_LOOK_S = 0.5
@@ -30,6 +32,8 @@ MAX_PARALLEL = 128
 """Threads per probing process: a policy-matrix source (8 pods and 5 peers x 6 cells) in one batch."""
 UDP_PAYLOAD = b"harness-probe"
 UDP_RESEND_S = 0.5
+SERVE_IDLE_S = 60.0
+"""`--serve`: an agent that got no request for this long exits."""
 
 Outcome = Literal["open", "refused", "timeout", "error"]
 
@@ -107,13 +111,29 @@ def probe_many(specs: list[ProbeSpec], *, timeout_s: float = DENIED_AFTER_S,
         return list(pool.map(lambda s: probe(s, timeout_s), specs))
 
 
-def main() -> None:
-    request = json.load(sys.stdin)
+def answer(request: dict[str, Any]) -> list[dict[str, Any]]:
     specs = [ProbeSpec(str(p["address"]), int(p["port"]), str(p.get("protocol", "TCP")))
              for p in request["probes"]]
     results = probe_many(specs, timeout_s=float(request.get("timeout_s", DENIED_AFTER_S)),
                          parallel=int(request.get("parallel", MAX_PARALLEL)))
-    json.dump([asdict(r) for r in results], sys.stdout)
+    return [asdict(r) for r in results]
+
+
+def serve(idle_s: float) -> None:
+    """One request per line on stdin, one answer per line on stdout, until stdin closes (the
+    asker is done, or died) or no request came for `idle_s`: an agent always stops by itself."""
+    while select.select([sys.stdin], [], [], idle_s)[0]:
+        line = sys.stdin.readline()
+        if not line:
+            return
+        print(json.dumps(answer(json.loads(line))), flush=True)
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--serve"]:
+        serve(idle_s=float(sys.argv[2]) if len(sys.argv) > 2 else SERVE_IDLE_S)
+    else:
+        json.dump(answer(json.load(sys.stdin)), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -88,3 +92,38 @@ def test_a_lost_udp_datagram_is_resent_not_read_as_a_drop() -> None:
 def test_probe_count_is_bounded() -> None:
     with pytest.raises(ValueError, match="bound"):
         probe_many([ProbeSpec("127.0.0.1", 1)] * 5000)
+
+
+def _serve(idle_s: float) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "harness.workloads.connect", "--serve", str(idle_s)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def test_an_agent_answers_request_after_request_and_exits_when_its_input_closes(
+        servers: tuple[int, int, int]) -> None:
+    tcp_port, _, closed_port = servers
+    agent = _serve(30)
+    assert agent.stdin is not None and agent.stdout is not None
+    try:
+        for port, outcome in ((tcp_port, "open"), (closed_port, "refused")):
+            request = {"timeout_s": 1.0, "probes": [{"address": "127.0.0.1", "port": port}]}
+            agent.stdin.write(json.dumps(request) + "\n")
+            agent.stdin.flush()
+            [row] = json.loads(agent.stdout.readline())
+            assert (row["port"], row["outcome"]) == (port, outcome)
+        agent.stdin.close()
+        assert agent.wait(timeout=5) == 0
+    finally:
+        agent.kill()
+        agent.wait()
+
+
+def test_an_idle_agent_stops_by_itself() -> None:
+    agent = _serve(0.3)
+    began = time.monotonic()
+    try:
+        assert agent.wait(timeout=10) == 0
+    finally:
+        agent.kill()
+        agent.wait()
+    assert time.monotonic() - began < 5

@@ -3,9 +3,7 @@ policies compiled to nftables, iperf3 between namespaces)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -17,6 +15,7 @@ from harness.profile import Profile
 from harness.targets.base import EventLog, TargetError
 from harness.targets.lab import lb, net, pods, policy_enforcer, policy_peers, procs, twin_path
 from harness.targets.lab.config import LabPlan
+from harness.targets.lab.probe_agents import ProbeAgents
 from harness.targets.network import Endpoint, LoadBalancer, Network, Peer, Pod, PodSpec
 from harness.workloads import iperf3
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
@@ -45,6 +44,7 @@ class LabNetwork(Network):
         self._port_lock = threading.Lock()
         self._standing: LoadBalancer | None = None
         self._standing_stack = ExitStack()
+        self._agents = ProbeAgents()
 
     # --- pods and policies -----------------------------------------------------------------
     @contextmanager
@@ -66,6 +66,7 @@ class LabNetwork(Network):
             self._wait_serving(made)
             yield made
         finally:
+            self._agents.close(pods.netns_name(self.plan, p) for p in made)
             policy_enforcer.clear(self.plan, made)
             pods.remove_pods(self.plan, made)
 
@@ -89,7 +90,10 @@ class LabNetwork(Network):
     @contextmanager
     def policy_peers(self) -> Iterator[list[Peer]]:
         with policy_peers.serving(self.plan) as peers:
-            yield peers
+            try:
+                yield peers
+            finally:  # the world host's namespace goes with the peers
+                self._agents.close([policy_peers.world_node(self.plan).name, *(q.name for q in peers)])
 
     def connect_from_peer(self, peer: Peer, destinations: Sequence[tuple[str, int, str]], *,
                           timeout_s: float = DENIED_AFTER_S) -> list[ProbeResult]:
@@ -100,15 +104,15 @@ class LabNetwork(Network):
                  timeout_s: float) -> list[ProbeResult]:
         request = {"timeout_s": timeout_s,
                    "probes": [{"address": a, "port": p, "protocol": proto} for a, p, proto in destinations]}
-        argv = ["ip", "netns", "exec", netns, sys.executable, "-m", "harness.workloads.connect"]
         try:
-            done = subprocess.run(argv, input=json.dumps(request), capture_output=True, text=True,
-                                  timeout=timeout_s * 4 + 20, check=False)
-        except subprocess.TimeoutExpired as error:
-            raise TargetError(f"connect probes from {label} overstayed their bound") from error
-        if done.returncode != 0:
-            raise TargetError(f"connect probes from {label} failed: {done.stderr.strip()[-300:]}")
-        return [ProbeResult(**row) for row in json.loads(done.stdout)]
+            rows = self._agents.ask(netns, request, within_s=timeout_s * 4 + 20)
+        except TargetError as error:
+            raise TargetError(f"connect probes from {label}: {error}") from None
+        return [ProbeResult(**row) for row in rows]
+
+    def close_agents(self) -> None:
+        """Stop every probe agent (the target's release, or before namespaces go)."""
+        self._agents.close()
 
     # --- load balancers --------------------------------------------------------------------
     @contextmanager

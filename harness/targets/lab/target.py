@@ -135,6 +135,8 @@ class LabTarget(Target):
         self.lab.up()
 
     def release(self) -> None:
+        if "_network" in self.__dict__:
+            self.network.close_agents()
         if self._started:
             self.lab.down()
             self._started = False
