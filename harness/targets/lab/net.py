@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.targets.base import TargetError
-from harness.targets.lab.config import NODE_IFACE, LabNode, LabPlan
+from harness.targets.lab.config import NODE_IFACE, SIDE_HOSTS, LabNode, LabPlan, side_host
 
 NETNS_DIR = Path("/run/netns")
 PARTITION_TABLE = "harness_partition"
@@ -226,5 +226,12 @@ def teardown(plan: LabPlan) -> None:
     for node in plan.nodes:
         if node.root_iface in links:
             run("ip", "link", "del", node.root_iface, check=False)
+    # The hosts beside the nodes (storage client, twin ends, world): their own components remove
+    # them, but a lab brought up under another profile (with Ceph, say) may have made some.
+    for side in (side_host(plan, suffix, rate_kbit=0) for suffix in SIDE_HOSTS):
+        if side.name in present:
+            run("ip", "netns", "del", side.name)
+        if side.root_iface in links:
+            run("ip", "link", "del", side.root_iface, check=False)
     if plan.bridge in links:
         run("ip", "link", "del", plan.bridge)
