@@ -281,3 +281,23 @@ def proofs(profile: str = LAB) -> list[Proof]:
 
 def covered(profile: str = LAB) -> set[str]:
     return {check for proof in proofs(profile) for check in proof.fails}
+
+
+def node_rounds(profile: str = LAB, runs: tuple[str, ...] = ("suites/nodes",)) -> list[tuple[Proof, ...]]:
+    """The single-node proofs that run `runs`, grouped so that no two in a group share a node or
+    a defect kind: each group is seeded into one lab, and each defect still fails only its own
+    node's checks (the test asserts the exact union), so 20 node-facts proofs need 5 labs, not 20.
+    Deterministic: first fit in map order."""
+    rounds: list[list[Proof]] = []
+    for proof in (p for p in proofs(profile) if p.runs == runs):
+        kind, _, node = proof.defect.partition(":")
+        if not node or "+" in proof.defect:
+            raise ValueError(f"{proof.defect}: only single-node defects can share a lab")
+        fits = (g for g in rounds if not any(p.defect.startswith(f"{kind}:") or p.defect.endswith(f":{node}")
+                                             for p in g))
+        group = next(fits, None)
+        if group is None:
+            rounds.append([proof])
+        else:
+            group.append(proof)
+    return [tuple(g) for g in rounds]

@@ -92,3 +92,17 @@ def test_the_cli_prints_the_map_as_a_table_and_as_json() -> None:
     assert split["fails"] == [f"{dm.CP}test_all_members_healthy", f"{dm.CP}test_exactly_one_leader"]
     assert split["profile"] == dm.LAB
     assert len(rows) == len(dm.PROOFS)
+
+
+@pytest.mark.parametrize("profile", [dm.LAB, dm.KUBE_LAB])
+def test_node_rounds_hold_every_node_proof_once_and_share_no_node_or_kind(profile: str) -> None:
+    rounds = dm.node_rounds(profile)
+    grouped = [p.defect for group in rounds for p in group]
+    assert sorted(grouped) == sorted(p.defect for p in dm.proofs(profile) if p.runs == ("suites/nodes",))
+    for group in rounds:
+        kinds = [p.defect.split(":")[0] for p in group]
+        nodes = [p.defect.split(":")[1] for p in group]
+        assert len(set(kinds)) == len(kinds) and len(set(nodes)) == len(nodes), group
+        # each node's checks are that node's own: a shared lab cannot blur whose check failed
+        assert all(f"[{node}]" in name for p, node in zip(group, nodes, strict=True) for name in p.names)
+    assert len(rounds) < len(grouped) / 3
