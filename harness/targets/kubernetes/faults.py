@@ -79,15 +79,7 @@ class TalosFaults(Faults):
         address = self.address_of(node)
         self.events.stamp("stop", node, service)
         self.talos.service_stop(address, service)
-        started = False
-
-        def undo() -> None:
-            nonlocal started
-            if not started:
-                self._start(service, node)
-                started = True
-
-        return undo
+        return _once(lambda: self._start(service, node))
 
     def _start(self, service: str, node: str) -> None:
         self.events.stamp("restart", node, service)
@@ -101,32 +93,14 @@ class TalosFaults(Faults):
     def partition(self, node: str, heal_after_s: float | None = None) -> Undo:
         cut_at, heal = self._pods("partition").partition(node, heal_after_s)
         self.events.stamp("partition", node, at=cut_at)  # the second the pod cut, as it said
-        healed = False
-
-        def undo() -> None:
-            nonlocal healed
-            if not healed:
-                heal()
-                healed = True
-                self.events.stamp("heal", node)
-
-        return undo
+        return _once(heal, lambda: self.events.stamp("heal", node))
 
     def degrade_link(self, node: str, rate_mbit: float) -> Undo:
         if rate_mbit <= 0:
             raise TargetError(f"link rate must be positive, got {rate_mbit:g} Mbit/s")
         in_force_at, restore = self._pods("degrade_link").shape(node, rate_mbit)
         self.events.stamp("degrade-link", node, f"{rate_mbit:g} Mbit/s", at=in_force_at)
-        restored = False
-
-        def undo() -> None:
-            nonlocal restored
-            if not restored:
-                restore()
-                restored = True
-                self.events.stamp("restore-link", node)
-
-        return undo
+        return _once(restore, lambda: self.events.stamp("restore-link", node))
 
     def heal(self, action: str, node: str, service: str | None = None) -> str:
         if action in ("kill", "stop") and service:
@@ -140,3 +114,18 @@ class TalosFaults(Faults):
             return (f"{node}'s shaping pod restores its link within {SHAPE_MAX_S} s of its start, "
                     "or when `harness clean` deletes it")
         return super().heal(action, node, service)
+
+
+def _once(*steps: Callable[[], object]) -> Undo:
+    """An undo that runs `steps` in order the first time only (the undo and an explicit
+    rollback may both ask); a step that raises leaves it to be tried again."""
+    done = False
+
+    def undo() -> None:
+        nonlocal done
+        if not done:
+            for step in steps:
+                step()
+            done = True
+
+    return undo
