@@ -288,16 +288,16 @@ def node_rounds(profile: str = LAB, runs: tuple[str, ...] = ("suites/nodes",)) -
     a defect kind: each group is seeded into one lab, and each defect still fails only its own
     node's checks (the test asserts the exact union), so 20 node-facts proofs need 5 labs, not 20.
     Deterministic: first fit in map order."""
-    rounds: list[list[Proof]] = []
+    rounds: list[tuple[list[Proof], set[str], set[str]]] = []  # (proofs, kinds, nodes)
     for proof in (p for p in proofs(profile) if p.runs == runs):
         kind, _, node = proof.defect.partition(":")
         if not node or "+" in proof.defect:
             raise ValueError(f"{proof.defect}: only single-node defects can share a lab")
-        fits = (g for g in rounds if not any(p.defect.startswith(f"{kind}:") or p.defect.endswith(f":{node}")
-                                             for p in g))
-        group = next(fits, None)
+        group = next((g for g in rounds if kind not in g[1] and node not in g[2]), None)
         if group is None:
-            rounds.append([proof])
-        else:
-            group.append(proof)
-    return [tuple(g) for g in rounds]
+            group = ([], set(), set())
+            rounds.append(group)
+        group[0].append(proof)
+        group[1].add(kind)
+        group[2].add(node)
+    return [tuple(members) for members, _, _ in rounds]

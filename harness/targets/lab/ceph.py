@@ -270,8 +270,7 @@ class CephStorage:
 
     def down(self, lab: Lab) -> None:
         plan = ceph_plan(lab)
-        CephCluster(plan).stop_all()
-        cpu_quota.remove_all(plan.lab.bridge)
+        CephCluster(plan).stop_all()  # its CPU-quota groups go with the lab (Lab.down)
         if plan.client.name in net.namespaces():
             net.run("ip", "netns", "del", plan.client.name)
         if plan.client.root_iface in net.root_links():

@@ -17,7 +17,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from harness.errors import HarnessError
 from harness.targets.base import TargetError
-from harness.targets.lab import cpu_quota, net, policy_peers, procs, twin_path
+from harness.targets.lab import cpu_quota, net, policy_peers, procs
 from harness.targets.lab.components import wanted_components
 from harness.targets.lab.config import (
     LabPlan,
@@ -290,8 +290,7 @@ class Lab:
                 if p is not None]
         stuck = procs.kill_now(pids)  # nothing to say goodbye to: the whole switch goes away next
         procs.reap()
-        cpu_quota.remove_all(plan.bridge)  # `etcd-cpu-starved`'s groups (Ceph removes its own)
-        twin_path.remove(plan)
+        cpu_quota.remove_all(plan.bridge)  # the CPU-quota defects' groups, etcd's and Ceph's
         policy_peers.remove(plan)
         net.teardown(plan)
         self._remove_state()

@@ -30,11 +30,3 @@ def ensure(plan: LabPlan, link_mbit: float) -> tuple[LabNode, LabNode]:
         net.node_up(plan, end)
     return ends
 
-
-def remove(plan: LabPlan) -> None:
-    """Both ends, if present (deleting a namespace takes its veth pair along)."""
-    present = net.namespaces()
-    for suffix in SUFFIXES:
-        name = f"{plan.bridge}-{suffix}"
-        if name in present:
-            net.run("ip", "netns", "del", name)
