@@ -103,6 +103,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin(OUTCOME_RECORDER)
     if plugin is not None:
         config.pluginmanager.unregister(plugin)
+    state = harness_session(config)
+    if state is not None and state.is_controller and state.prepared:
+        # Prepared, yet no sessionfinish released it: pytest skips that hook when a Ctrl-C or
+        # SIGTERM lands in another plugin's sessionstart, after ours had prepared the target.
+        _release_after_failed_start(state, "interrupted")
 
 
 def _with_credentials_from_options(config: pytest.Config, profile: Profile) -> Profile:
@@ -242,12 +247,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.close()
     if not state.is_controller or state.meta is None:
         return
+    prepared, state.prepared = state.prepared, False  # released (or kept) here, not again
     if not state.records:
-        if state.prepared:
+        if prepared:
             state.target.release()
         return
     try:
-        if state.prepared and not state.keep_lab:
+        if prepared and not state.keep_lab:
             state.target.release()
     finally:
         meta = state.meta

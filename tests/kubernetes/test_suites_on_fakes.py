@@ -95,6 +95,32 @@ def test_sigterm_mid_scenario_rolls_back_and_deletes_the_namespace(cluster: Fake
     assert cluster.api.names("v1", "namespaces") == []
 
 
+INTERRUPTING_PLUGIN = """
+import pytest
+
+@pytest.hookimpl(trylast=True)  # after the harness prepared the target, as pytest's own hooks run
+def pytest_sessionstart(session):
+    raise KeyboardInterrupt("signal 15")
+"""
+
+
+def test_interrupt_after_prepare_in_another_sessionstart_still_deletes_the_namespace(
+    cluster: FakeCluster,
+) -> None:
+    # pytest runs no sessionfinish when sessionstart is interrupted; seen in CI as a SIGTERM
+    # landing in pytest's own fixture-manager hook, after ours had created the namespace.
+    (cluster.root / "interrupt_after_prepare.py").write_text(INTERRUPTING_PLUGIN)
+    env = {**harness_env(cluster), "PYTHONPATH": str(cluster.root)}
+    done = subprocess.run(harness_command(cluster, "-p", "interrupt_after_prepare", "-q",
+                                          "suites/controlplane"),
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-2000:]
+    run_namespace(cluster)
+    assert cluster.api.names("v1", "namespaces") == []
+    run_file = json.loads(next((cluster.root / "runs").glob("*.json")).read_text())
+    assert run_file["run"]["status"] == "interrupted"
+
+
 def test_scenario_passes_on_the_fakes(cluster: FakeCluster) -> None:
     done = run_harness(cluster, "--allow-disruption", "scenarios/vip-holder-power-loss.yaml", "-q")
     assert done.returncode == 0, done.stdout[-4000:]
