@@ -91,6 +91,22 @@ POD_TO_POD_GOODPUT = _spec("network.pod_to_pod.goodput", "Mbit/s", True, "suite"
 GOODPUT = {"node_to_node": NODE_TO_NODE_GOODPUT, "pod_to_pod": POD_TO_POD_GOODPUT}
 """By the suite's path kind."""
 
+# What the LB suite records of its locust run (harness/workloads/http_load.py says how each is read).
+LB_RPS = _spec("network.lb.rps", "req/s", True, "suite", trended=True)
+"""Achieved: requests over locust's first-to-last request; its samples are locust's per-second counts."""
+LB_OFFERED_RPS = _spec("network.lb.offered_rps", "req/s", True, "suite")
+"""users x per-user rate (locust's constant_throughput): what the generator was asked to send."""
+LB_RPS_CV = _spec("network.lb.rps_cv", "fraction", False, "suite")
+"""Spread of the per-second counts (stdev / mean) within one run."""
+LB_GENERATOR_BUSY = _spec("network.lb.generator_busy", "fraction", False, "suite")
+"""The busiest load process's CPU time over its wall time during the load."""
+LB_GENERATOR_LIMITED = _spec("network.lb.generator_limited", "bool", False, "suite")
+"""1.0 when the generator, not the LB, set the rate (short of offered, a load process >= 90 % busy)."""
+LB_LATENCY = {name: _spec(f"network.lb.latency.{name}", "ms", False, "suite")
+              for name in ("p50", "p95", "p99", "mean")}
+"""Percentiles at locust's histogram resolution (1 ms under 100 ms); the mean exact."""
+LB_BACKEND_SHARE = _spec("network.lb.backend_share", "fraction", True, "suite")
+
 _BY_PROBE = {"storage.rbd_write": RBD_WRITE, "storage.health": STORAGE_HEALTH}
 
 

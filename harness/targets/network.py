@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.targets.base import TargetError
+from harness.workloads import locust_run
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
+from harness.workloads.http_load import HttpLoadResult, LoadSpec
 from harness.workloads.iperf3 import Iperf3Result
 
 MAX_PARALLEL_SOURCES = 16
@@ -144,6 +146,15 @@ class Network(ABC):
                reverse: bool = False) -> Iperf3Result:
         """One TCP iperf3 test between two nodes or pods (data flows client -> server, or
         server -> client with `reverse`)."""
+
+    def http_load(self, lb: LoadBalancer, spec: LoadSpec) -> HttpLoadResult:
+        """locust (`harness/workloads/locustfile.py`) against the LB from outside the cluster.
+        Here: every process on the workstation, workers beside their master on loopback (the
+        harness starts no processes on a cluster's nodes or other LAN hosts). Load from pods
+        would not do: with kube-proxy replacement, Cilium's socket LB turns a pod's connection
+        to an LB IP into one to a backend on the pod's own node, so it never crosses the L2
+        announcement under test."""
+        return locust_run.run(url=lb.url, spec=spec)
 
     def link_twin(self, *, seconds: float = 3.0) -> Iperf3Result | None:
         """iperf3 across a path shaped like a healthy node link that no node, pod or defect

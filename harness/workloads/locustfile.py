@@ -4,17 +4,37 @@ Loaded only by the `locust` process (locust monkey-patches the process it is imp
 the harness never imports it). Each request is filed under the name of the backend that answered
 (`backend:<name>`), so locust's per-name stats give the share per backend; a failed request keeps
 the name `/`.
+
+`--user-rps R` paces each user with locust's `constant_throughput(R)`: the offered rate is then
+users x R, and a run that achieves less was held back by the LB or by the generator. 0 (the
+default) is a closed loop: each user sends its next request as soon as one ends. In distributed
+mode the master hands the option to its workers with the users it assigns them.
 """
 
 from __future__ import annotations
 
-from locust import FastHttpUser, constant, task
+from typing import Any
+
+from locust import FastHttpUser, constant_throughput, events, task
+
+
+def _options(parser: Any) -> None:
+    parser.add_argument("--user-rps", type=float, default=0.0,
+                        help="requests per second per user (constant_throughput); 0: closed loop")
+
+
+events.init_command_line_parser.add_listener(_options)  # type: ignore[no-untyped-call]
 
 
 class LoadBalancerUser(FastHttpUser):
-    wait_time = constant(0)  # closed loop: each user sends its next request as soon as one ends
     connection_timeout = 2.0
     network_timeout = 2.0
+
+    def wait_time(self) -> float:
+        options = self.environment.parsed_options
+        rate = float(getattr(options, "user_rps", 0.0) or 0.0)
+        # constant_throughput keeps its state on the user, so a fresh function each call paces alike
+        return constant_throughput(rate)(self) if rate > 0 else 0.0
 
     @task
     def get_root(self) -> None:

@@ -148,7 +148,7 @@ def veth_name(bridge: str, node: str, index: int) -> str:
 
 
 SIDE_HOSTS = {"cl": "the storage client", "twb": "the twin path's b end", "twa": "the twin path's a end",
-              "wo": "the policy matrix's world"}
+              "wo": "the policy matrix's world", "lg": "the HTTP load generator"}
 """Hosts of the lab's own beside the nodes, on the lab's subnet from its last address down."""
 
 

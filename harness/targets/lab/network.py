@@ -15,10 +15,12 @@ from harness.profile import Profile
 from harness.targets.base import EventLog, TargetError
 from harness.targets.lab import lb, net, pods, policy_enforcer, policy_peers, procs, twin_path
 from harness.targets.lab.config import LabPlan
+from harness.targets.lab.load_host import load_generator
 from harness.targets.lab.probe_agents import ProbeAgents
 from harness.targets.network import Endpoint, LoadBalancer, Network, Peer, Pod, PodSpec
-from harness.workloads import iperf3
+from harness.workloads import iperf3, locust_run
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
+from harness.workloads.http_load import HttpLoadResult, LoadSpec
 from harness.workloads.iperf3 import Iperf3Result
 
 LB_READY_S = 15.0
@@ -132,6 +134,17 @@ class LabNetwork(Network):
                 yield balancer
             finally:
                 lb.stop_service(self.plan, service)
+
+    def http_load(self, lb_: LoadBalancer, spec: LoadSpec) -> HttpLoadResult:
+        """One process on the workstation, or the master there and the workers on the lab's load
+        host beside the nodes (`load_host`: why there), made for the run and removed after it."""
+        if not spec.workers:
+            return locust_run.run(url=lb_.url, spec=spec)
+        with load_generator(self.plan) as host:
+            placement = locust_run.Placement(master_host=self.plan.workstation,
+                                             worker_prefix=("ip", "netns", "exec", host.name),
+                                             where=host.name)
+            return locust_run.run(url=lb_.url, spec=spec, placement=placement)
 
     def standing_loadbalancer(self) -> LoadBalancer:
         if self._standing is None:
