@@ -100,8 +100,10 @@ LB_RPS_CV = _spec("network.lb.rps_cv", "fraction", False, "suite")
 """Spread of the per-second counts (stdev / mean) within one run."""
 LB_GENERATOR_BUSY = _spec("network.lb.generator_busy", "fraction", False, "suite")
 """The busiest load process's CPU time over its wall time during the load."""
+LB_GENERATOR_DEMAND = _spec("network.lb.generator_demand", "fraction", False, "suite")
+"""The most a load process ran or waited for a CPU (run-queue delay) over its wall time."""
 LB_GENERATOR_LIMITED = _spec("network.lb.generator_limited", "bool", False, "suite")
-"""1.0 when the generator, not the LB, set the rate (short of offered, a load process >= 90 % busy)."""
+"""1.0 when the generator, not the LB, set the rate (short of offered, a load process's demand >= 90 %)."""
 LB_LATENCY = {name: _spec(f"network.lb.latency.{name}", "ms", False, "suite")
               for name in ("p50", "p95", "p99", "mean")}
 """Percentiles at locust's histogram resolution (1 ms under 100 ms); the mean exact."""

@@ -39,7 +39,8 @@ STOP_TIMEOUT_S = 2
 WORKER_WAIT_S = 15
 """How long a master waits for its workers before it gives up (`--expect-workers-max-wait`)."""
 BUSY = 0.90
-"""A load process busy this fraction of the load's wall time was the limit (locust warns at 90 %)."""
+"""A load process that ran, or waited for a CPU to run, this fraction of the load's wall time was
+the limit (locust warns at 90 % CPU)."""
 SHORTFALL = 0.05
 """Achieved more than this fraction below the offered rate: something held the load back."""
 CPU_WARNINGS = ("CPU usage above", "CPU usage threshold was exceeded", "exceeded cpu threshold")
@@ -85,15 +86,24 @@ class LoadSpec:
 
 @dataclass(frozen=True)
 class GeneratorUse:
-    """CPU a load process spent over the load's span (locust's first to last request)."""
+    """What a load process spent over the load's span (locust's first to last request)."""
 
     name: str
     cpu_s: float
+    """CPU time, all its threads."""
     wall_s: float
+    waited_s: float = 0.0
+    """Time its main thread was runnable but waited for a CPU (the kernel's schedstat run delay):
+    on a machine short of cores a generator can be held back without being busy itself."""
 
     @property
     def busy(self) -> float:
         return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def demand(self) -> float:
+        """Running or waiting to run, over the wall time: 1.0 is a process that never idled."""
+        return (self.cpu_s + self.waited_s) / self.wall_s if self.wall_s > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -143,11 +153,16 @@ class HttpLoadResult:
         return max((g.busy for g in self.generators), default=0.0)
 
     @property
+    def generator_demand(self) -> float:
+        """The most any load process ran or waited for a CPU, over its wall time (0 unknown)."""
+        return max((g.demand for g in self.generators), default=0.0)
+
+    @property
     def generator_limited(self) -> bool:
-        """The generator, not the target, set the rate: a load process at >= 90 % CPU (ours or
-        locust's own measure) while the run fell short of its offered rate (a closed loop always
-        falls short of "as fast as possible")."""
-        busy = self.cpu_warning or self.generator_busy >= BUSY
+        """The generator, not the target, set the rate: a load process running or waiting for a
+        CPU >= 90 % of the time (or locust's own CPU warning) while the run fell short of its
+        offered rate (a closed loop always falls short of "as fast as possible")."""
+        busy = self.cpu_warning or self.generator_demand >= BUSY
         return busy and (self.offered_rps is None or self.rps < self.offered_rps * (1 - SHORTFALL))
 
     @property
@@ -163,7 +178,8 @@ class HttpLoadResult:
     def verdict(self) -> str:
         """One sentence: offered against achieved, and what held the rate."""
         offered = "a closed loop" if self.offered_rps is None else f"{self.offered_rps:.0f} offered"
-        how = f"{self.mode}, busiest load process at {self.generator_busy:.0%} CPU"
+        how = (f"{self.mode}, busiest load process at {self.generator_busy:.0%} CPU, "
+               f"{self.generator_demand:.0%} with its wait for a CPU")
         said = {"generator": "the generator was the limit, not the target",
                 "target": "the target held the rate, not the generator",
                 "none": "the offered rate was met"}[self.limit]
@@ -287,13 +303,15 @@ def cpu_warned(log: str) -> bool:
     return any(marker in log for marker in CPU_WARNINGS)
 
 
-def busy_over(samples: list[tuple[float, float]], start: float, end: float) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) a process spent between `start` and `end` (epoch seconds),
-    from its (time, cumulative CPU seconds) samples: the samples closest inside the window, or
-    the whole run's when fewer than two fall in it."""
+def busy_over(samples: list[tuple[float, float, float]], start: float,
+              end: float) -> GeneratorUse:
+    """What a process spent between `start` and `end` (epoch seconds), from its (time, cumulative
+    CPU seconds, cumulative run-queue wait seconds) samples: the first and last inside the
+    window, or the whole run's when fewer than two fall in it. Named by the caller."""
     inside = [s for s in samples if start <= s[0] <= end]
     chosen = inside if len(inside) >= 2 else samples
     if len(chosen) < 2:
-        return 0.0, 0.0
-    (t0, c0), (t1, c1) = chosen[0], chosen[-1]
-    return max(0.0, c1 - c0), max(0.0, t1 - t0)
+        return GeneratorUse(name="", cpu_s=0.0, wall_s=0.0)
+    (t0, c0, w0), (t1, c1, w1) = chosen[0], chosen[-1]
+    return GeneratorUse(name="", cpu_s=max(0.0, c1 - c0), wall_s=max(0.0, t1 - t0),
+                        waited_s=max(0.0, w1 - w0))

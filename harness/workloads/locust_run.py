@@ -7,8 +7,9 @@ own `--run-time` and `--stop-timeout`, a master that waits at most `WORKER_WAIT_
 workers, and a kill deadline here; whatever is left when the run ends, fails or is interrupted
 (Ctrl-C) gets SIGTERM, then SIGKILL, and is reaped.
 
-While the load runs, the CPU time of each process that makes requests is sampled from /proc, so
-the result says how busy the generator was over locust's own request window.
+While the load runs, the CPU time of each process that makes requests, and how long it waited
+for a CPU, are sampled from /proc, so the result says how busy the generator was over locust's
+own request window.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pathlib import Path
 from harness.workloads.http_load import (
     STOP_TIMEOUT_S,
     WORKER_WAIT_S,
-    GeneratorUse,
     HttpLoadError,
     HttpLoadResult,
     LoadSpec,
@@ -55,20 +55,23 @@ class Placement:
     where: str = "workstation"
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (None once it is gone)."""
+def cpu_seconds(pid: int) -> tuple[float, float] | None:
+    """(user + system CPU seconds of the whole process, seconds its main thread waited on a run
+    queue) so far; None once it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+        waited_ns = int(Path(f"/proc/{pid}/schedstat").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
         return None
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    return (int(fields[11]) + int(fields[12])) / _TICK, waited_ns / 1e9
 
 
 class _CpuSampler:
-    """Samples (epoch time, CPU seconds) of each named PID on a daemon thread until stopped."""
+    """Samples (epoch time, CPU seconds, run-queue wait seconds) of each named PID on a daemon
+    thread until stopped."""
 
     def __init__(self, pids: dict[str, int]) -> None:
-        self.samples: dict[str, list[tuple[float, float]]] = {name: [] for name in pids}
+        self.samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in pids}
         self._pids = pids
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="locust-cpu", daemon=True)
@@ -79,7 +82,7 @@ class _CpuSampler:
             for name, pid in self._pids.items():
                 used = cpu_seconds(pid)
                 if used is not None:
-                    self.samples[name].append((time.time(), used))
+                    self.samples[name].append((time.time(), *used))
             self._done.wait(SAMPLE_EVERY_S)
 
     def stop(self) -> None:
@@ -162,7 +165,6 @@ def run(*, url: str, spec: LoadSpec, placement: Placement = Placement()) -> Http
     start = result.started_at or 0.0
     uses = []
     for name, samples in (sampler.samples if sampler else {}).items():
-        cpu, wall = busy_over(samples, start, start + result.seconds)
-        uses.append(GeneratorUse(name=f"{placement.where}:{name}" if spec.workers else name,
-                                 cpu_s=cpu, wall_s=wall))
+        use = busy_over(samples, start, start + result.seconds)
+        uses.append(replace(use, name=f"{placement.where}:{name}" if spec.workers else name))
     return replace(result, generators=tuple(uses), cpu_warning=cpu_warned(log))

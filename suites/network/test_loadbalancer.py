@@ -80,6 +80,7 @@ def test_every_backend_gets_traffic(target: Target, balancer: LoadBalancer, meas
     if result.per_second_cv is not None:
         measure.figure(metrics.LB_RPS_CV, result.per_second_cv, samples=result.per_second, **how)
     measure.figure(metrics.LB_GENERATOR_BUSY, result.generator_busy, **how)
+    measure.figure(metrics.LB_GENERATOR_DEMAND, result.generator_demand, **how)
     measure.figure(metrics.LB_GENERATOR_LIMITED, float(result.generator_limited), **how)
     for name, value in (("p50", result.p50_ms), ("p95", result.p95_ms), ("p99", result.p99_ms)):
         measure.figure(metrics.LB_LATENCY[name], value, resolution_ms=resolution_ms(value), **how)

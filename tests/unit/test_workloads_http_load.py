@@ -148,12 +148,26 @@ def test_master_and_worker_argv() -> None:
 
 
 def test_busy_over_the_request_window() -> None:
-    # (epoch, cumulative CPU s): idle while starting, one core busy from t=10 to t=12
-    samples = [(9.0, 0.5), (9.5, 0.5), (10.0, 0.5), (11.0, 1.5), (12.0, 2.5), (13.0, 2.6)]
-    assert busy_over(samples, 10.0, 12.0) == (2.0, 2.0)
+    # (epoch, cumulative CPU s, cumulative run-queue wait s): idle while starting, then one core
+    # busy from t=10 to t=12 while waiting 0.1 s per second for it
+    samples = [(9.0, 0.5, 0.0), (9.5, 0.5, 0.0), (10.0, 0.5, 0.0), (11.0, 1.5, 0.1), (12.0, 2.5, 0.2),
+               (13.0, 2.6, 0.2)]
+    use = busy_over(samples, 10.0, 12.0)
+    assert (use.cpu_s, use.wall_s, use.waited_s) == (2.0, 2.0, 0.2)
+    assert use.busy == 1.0 and use.demand == pytest.approx(1.1)
     # fewer than two samples in the window: the whole run's
-    assert busy_over(samples, 12.5, 12.6) == (pytest.approx(2.1), 4.0)
-    assert busy_over([], 0.0, 1.0) == (0.0, 0.0)
+    whole = busy_over(samples, 12.5, 12.6)
+    assert (whole.cpu_s, whole.wall_s) == (pytest.approx(2.1), 4.0)
+    assert busy_over([], 0.0, 1.0).wall_s == 0.0
+
+
+def test_a_starved_generator_is_a_limit_too() -> None:
+    """Half busy, half waiting for a CPU another process held: it never idled."""
+    result = parse(DISTRIBUTED.read_text(), seconds=5.0, spec=DISTRIBUTED_SPEC)
+    starved = replace(result, generators=(GeneratorUse("w", cpu_s=2.5, wall_s=5.0, waited_s=2.3),))
+    assert starved.generator_busy == 0.5 and starved.generator_demand == pytest.approx(0.96)
+    assert starved.limit == "generator"
+    assert "50% CPU, 96% with its wait for a CPU" in starved.verdict()
 
 
 def test_cpu_warnings_as_locust_logs_them() -> None:
