@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -45,19 +45,21 @@ class Measure:
         self.recorded: list[Measurement] = []
 
     def __call__(self, metric: str, value: float, unit: str, *, higher_is_better: bool,
-                 ceiling: float | None = None, **tags: Any) -> Measurement:
+                 ceiling: float | None = None, samples: Sequence[float] = (), **tags: Any) -> Measurement:
+        """`samples`: the repeated runs `value` summarises, kept in the run file for their spread."""
         row = Measurement(metric=metric, value=float(value), unit=unit,
                           higher_is_better=higher_is_better, ceiling=ceiling,
-                          tags={key: str(tag) for key, tag in tags.items()}, nodeid=self._nodeid)
+                          tags={key: str(tag) for key, tag in tags.items()}, nodeid=self._nodeid,
+                          samples=tuple(float(v) for v in samples))
         self._recorder.measurement(row)
         self.recorded.append(row)
         return row
 
     def figure(self, spec: MetricSpec, value: float, *, ceiling: float | None = None,
-               **tags: Any) -> Measurement:
+               samples: Sequence[float] = (), **tags: Any) -> Measurement:
         """A catalogued figure (`harness.metrics`): its name, unit and direction come from there."""
         return self(spec.name, value, spec.unit, higher_is_better=spec.higher_is_better,
-                    ceiling=ceiling, **tags)
+                    ceiling=ceiling, samples=samples, **tags)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from collections.abc import Generator
 
 import pytest
 
+from harness.plugin.depth import session_depth
 from harness.plugin.options import DISRUPTION_FLAG
 from harness.plugin.state import HarnessSession, harness_session
 from harness.results import Outcome
@@ -18,6 +19,13 @@ SERIAL_MARKERS = ("disruptive", "benchmark")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     allow = bool(config.getoption("allow_disruption"))
     state = harness_session(config)
+    if state is not None and session_depth(config).name == "quick":
+        # The acceptance run leaves the full-depth-only benchmarks out, not skipped: they are
+        # no part of its verdict, and a skip per instance would only be noise.
+        deep = [item for item in items if item.get_closest_marker("full_depth")]
+        if deep:
+            items[:] = [item for item in items if not item.get_closest_marker("full_depth")]
+            config.hook.pytest_deselected(items=deep)
     for item in items:
         if item.get_closest_marker("disruptive") and not allow:
             item.add_marker(pytest.mark.skip(

@@ -41,5 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "benchmark: records performance measurements; never runs beside another benchmark "
         "or disruptive test",
         "target(*names): run only on these targets (lab, kubernetes)",
+        "full_depth: a benchmark measured only at full depth (-m benchmark, --depth full); the "
+        "acceptance run deselects it",
     ):
         config.addinivalue_line("markers", line)

@@ -18,6 +18,7 @@ CP = "suites/controlplane/test_controlplane.py::"
 NET_LB = "suites/network/test_loadbalancer.py::"
 NET_POLICY = "suites/network/test_policies.py::test_policy_matrix"
 NET_PUT = "suites/network/test_throughput.py::"
+NETPERF = "suites/network/test_netperf.py::"
 NODES = "suites/nodes/test_node_facts.py::"
 API = "suites/api/test_api_slis.py::"
 HEALTH = "suites/storage/test_health.py"
@@ -41,6 +42,8 @@ class Proof:
     profile: str = LAB
     storage: bool = False
     """The lab needs Ceph for it (slower: about 30 s more per lab)."""
+    depth: str = "quick"
+    """The benchmark depth the proof runs at: `full` for checks only a full-depth run has."""
     may_fail: frozenset[str] = frozenset()
     """Expectations the defect pushes near their limit, or checks that fail in some runs only
     (on where the leader happened to be): not counted as covered (a check is covered only by a
@@ -147,6 +150,16 @@ PROOFS: tuple[Proof, ...] = (
           _ids(NET_LB, "test_lb_answers_from_workstation", "test_every_backend_gets_traffic")),
     *(Proof(f"slow-link:{n}", ("suites/network",), _ids(NET_PUT, *_slow_pairs(n)))
       for n in ("wk1", "cp1", "cp2")),
+    # The netperf paths run from the first node (cp1): a tenth of the link fails every stream,
+    # TCP under its goodput floor, UDP offered at half the link losing most datagrams.
+    Proof("slow-link:cp1", (f"{NETPERF}test_tcp_stream", f"{NETPERF}test_udp_stream"),
+          _ids(NETPERF, *(f"test_tcp_stream[{k}-{s}]" for k in ("node_to_node", "pod_to_pod")
+                          for s in ("1-stream", "4-streams")),
+               "test_udp_stream[node_to_node]", "test_udp_stream[pod_to_pod]"), depth="full"),
+    # 64 kbit/s: a 64-byte message and its headers take 16 ms each way, 5 ms p99 is far off.
+    Proof("congested-switch", (f"{NETPERF}test_round_trip_latency",),
+          _ids(NETPERF, "test_round_trip_latency[node_to_node]", "test_round_trip_latency[pod_to_pod]"),
+          depth="full"),
     # --- node facts -------------------------------------------------------------------------
     *(Proof(defect, ("suites/nodes",), _ids(NODES, check))
       for defect, check in {**_NODE_FACTS, **_OLD_KERNEL}.items()),

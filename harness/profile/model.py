@@ -126,6 +126,13 @@ class Expectations(Strict):
     """Longest outage of a LoadBalancer IP when its announcing node loses power."""
     min_link_fraction: float = Field(default=0.95, gt=0, le=1)
     """Fraction of min(link goodput, twin path now) a throughput benchmark must reach."""
+    udp_offered_fraction: float = Field(default=0.5, gt=0, le=1)
+    """UDP streams are offered at this share of the link's goodput ceiling (test_netperf.py)."""
+    max_udp_loss_pct: float = Field(default=1.0, ge=0, le=100)
+    """Datagrams a UDP stream at the offered rate may lose, in percent (median of the runs)."""
+    round_trip_p99_max_ms: float = Field(default=1.0, gt=0)
+    """p99 of a TCP request/response round trip across the switch (sockperf ping-pong, one message
+    in flight): a 1GbE hop and two kernels answer in well under a millisecond."""
     min_link_twin_fraction: float = Field(default=0.5, gt=0, le=1)
     """Share of the link goodput the target's twin path (`Network.link_twin`, the lab's) must
     reach: below it the machine, not the cluster, is what the run measured, and the check says so."""

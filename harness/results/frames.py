@@ -3,6 +3,7 @@ run's timelines as typed records, scrubbed of secrets once, here."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ RUN_COLUMNS = ["run_id", "label", "target", "profile", "harness_version", "start
                "status", "depth", "components", "path"]
 OUTCOME_COLUMNS = ["run_id", "nodeid", "outcome", "duration_s", "message", "worker"]
 MEASUREMENT_COLUMNS = ["run_id", "metric", "series", "value", "unit", "higher_is_better",
-                       "ceiling", "tags", "nodeid", "time"]
+                       "ceiling", "tags", "nodeid", "time", "samples", "stdev"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ def series_key(metric: str, tags: dict[str, str]) -> str:
     if not tags:
         return metric
     return metric + "{" + ",".join(f"{k}={tags[k]}" for k in sorted(tags)) + "}"
+
+
+def _stdev(samples: list[float]) -> float | None:
+    """The sample standard deviation of a figure's repeated runs; None with fewer than two."""
+    return statistics.stdev(samples) if len(samples) > 1 else None
 
 
 def load_frames(sources: Path | Iterable[Path], *, skipped: list[RunFileError] | None = None,
@@ -70,7 +76,9 @@ def load_frames(sources: Path | Iterable[Path], *, skipped: list[RunFileError] |
                                        when=run["started"])
         for row in [*document["measurements"], *derived]:
             tags = row.get("tags") or {}
-            measurements.append({**row, "run_id": run_id, "series": series_key(row["metric"], tags)})
+            samples = [float(v) for v in row.get("samples") or ()]
+            measurements.append({**row, "run_id": run_id, "series": series_key(row["metric"], tags),
+                                 "samples": samples, "stdev": _stdev(samples)})
     return RunFrames(
         runs=_frame(runs, RUN_COLUMNS, sort="started"),
         outcomes=_frame(outcomes, OUTCOME_COLUMNS),

@@ -49,6 +49,8 @@ class Measurement:
     tags: dict[str, str] = field(default_factory=dict)
     nodeid: str | None = None
     time: str = field(default_factory=utc_now_iso)
+    samples: tuple[float, ...] = ()
+    """The repeated runs `value` summarises (their median), when the figure came from several."""
 
 
 @dataclass(frozen=True)

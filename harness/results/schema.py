@@ -104,6 +104,7 @@ class MeasurementShape(TypedDict):
     tags: NotRequired[dict[str, str]]
     nodeid: NotRequired[str | None]
     time: str
+    samples: NotRequired[list[float]]
 
 
 class TimelineShape(_Shape):

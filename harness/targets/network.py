@@ -20,6 +20,7 @@ from harness.workloads import locust_run
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
 from harness.workloads.http_load import HttpLoadResult, LoadSpec
 from harness.workloads.iperf3 import Iperf3Result
+from harness.workloads.sockperf import RoundTrips
 
 MAX_PARALLEL_SOURCES = 16
 POD_PORTS: dict[str, int] = {"http": 80, "alt": 81, "dns": 53}
@@ -102,6 +103,10 @@ class Peer:
         return self.address if self.kind == "world" else f"node/{self.name}"
 
 
+class NotMeasurable(TargetError):
+    """The target has no way to take this measurement: the suite skips it with this sentence."""
+
+
 class Network(ABC):
     """What suites may ask of the cluster's network."""
 
@@ -143,9 +148,15 @@ class Network(ABC):
 
     @abstractmethod
     def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
-               reverse: bool = False) -> Iperf3Result:
-        """One TCP iperf3 test between two nodes or pods (data flows client -> server, or
-        server -> client with `reverse`)."""
+               reverse: bool = False, streams: int = 1, udp_mbit: float | None = None) -> Iperf3Result:
+        """One iperf3 test between two nodes or pods (data flows client -> server, or server ->
+        client with `reverse`): TCP over `streams` parallel connections, or UDP offered at
+        `udp_mbit` when given."""
+
+    def round_trips(self, *, client: Endpoint, server: Endpoint, seconds: float = 2.0) -> RoundTrips:
+        """Request/response latency (sockperf ping-pong over TCP) from `client` to `server`."""
+        raise NotMeasurable(f"{type(self).__name__} cannot measure round trips: it has no pod image "
+                            "with sockperf")
 
     def http_load(self, lb: LoadBalancer, spec: LoadSpec) -> HttpLoadResult:
         """locust (`harness/workloads/locustfile.py`) against the LB from outside the cluster.

@@ -10,21 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile.defect_map import LAB, proofs
+from harness.profile.defect_map import LAB, Proof, proofs
 from harness.targets.lab import LabTarget
 from suites.network.policy_cases import CASES
 from tests.lab.harness_run import defect_profile, run_harness
 
 pytestmark = pytest.mark.lab
 
-SUITE_DEFECTS = {p.defect: p for p in proofs(LAB) if p.runs[0].startswith("suites/network")}
+SUITE_PROOFS = [p for p in proofs(LAB) if p.runs[0].startswith("suites/network")]
 LB_FAILOVER = next(p for p in proofs(LAB) if p.runs == ("scenarios/lb-announcer-power-loss.yaml",))
 
 
-@pytest.mark.parametrize("defect", sorted(SUITE_DEFECTS))
-def test_network_checks_fail_on_their_defect(shared_lab: LabTarget, tmp_path: Path, defect: str) -> None:
-    proof = SUITE_DEFECTS[defect]
-    run = run_harness(tmp_path, *proof.runs, profile=defect_profile(tmp_path, defect))
+@pytest.mark.parametrize("proof", SUITE_PROOFS, ids=[
+    p.defect if p.depth == "quick" else f"{p.defect}-full-depth" for p in SUITE_PROOFS])
+def test_network_checks_fail_on_their_defect(shared_lab: LabTarget, tmp_path: Path, proof: Proof) -> None:
+    run = run_harness(tmp_path, *proof.runs, "--depth", proof.depth,
+                      profile=defect_profile(tmp_path, proof.defect))
     assert run.returncode == 1, run.output
     assert run.failed() == proof.names, run.output
 

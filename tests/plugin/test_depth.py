@@ -44,3 +44,35 @@ def test_the_run_file_records_the_depth_the_suite_ran_at(project: pytest.Pyteste
     document = json.loads(path.read_text())
     assert document["run"]["depth"] == depth
     assert [row["value"] for row in document["measurements"]] == [seconds]
+
+
+DEEP = """
+import pytest
+
+@pytest.mark.benchmark
+@pytest.mark.full_depth
+def test_deep(measure):
+    measure("bench.rtt", 2.0, "ms", higher_is_better=False, samples=[1.0, 2.0, 4.0])
+
+def test_always():
+    pass
+"""
+
+
+@pytest.mark.parametrize(("args", "ran"), [((), ["test_always"]),
+                                           (("--depth", "full"), ["test_always", "test_deep"])])
+def test_full_depth_benchmarks_are_left_out_of_the_acceptance_run(project: pytest.Pytester,
+                                                                  args: tuple[str, ...], ran: list[str]) -> None:
+    project.makepyfile(**{"suites/test_deep": DEEP})
+    result = project.runpytest_subprocess(*harness_args(*args, "suites"))
+    result.assert_outcomes(passed=len(ran), deselected=2 - len(ran))
+    [path] = (project.path / "reports" / "runs").glob("run-*.json")
+    document = json.loads(path.read_text())
+    assert sorted(o["nodeid"].rsplit("::", 1)[1] for o in document["outcomes"]) == ran
+    if "test_deep" in ran:  # the repeated runs behind a figure stay in the run file, and load
+        from harness.results import load_frames
+
+        [row] = document["measurements"]
+        assert (row["value"], row["samples"]) == (2.0, [1.0, 2.0, 4.0])
+        frames = load_frames(project.path / "reports" / "runs")
+        assert frames.measurements["stdev"].iloc[0] == pytest.approx(1.5275, abs=1e-4)

@@ -46,7 +46,7 @@ def place(network: KubernetesNetwork, endpoint: Endpoint, *, run_namespace: str)
 
 
 def run_iperf3(network: KubernetesNetwork, *, client: Endpoint, server: Endpoint, seconds: float,
-               reverse: bool) -> iperf3.Iperf3Result:
+               reverse: bool, streams: int = 1, udp_mbit: float | None = None) -> iperf3.Iperf3Result:
     run_namespace = manifests.namespace_name(network.run_id)
     src = place(network, client, run_namespace=run_namespace)
     dst = place(network, server, run_namespace=run_namespace)
@@ -63,7 +63,7 @@ def run_iperf3(network: KubernetesNetwork, *, client: Endpoint, server: Endpoint
         if not address:
             raise TargetError(f"iperf3 server {dst.namespace}/{server_name} has no IP")
         command = iperf3.client_argv(server=address, port=nm.IPERF3_PORT, seconds=seconds,
-                                     reverse=reverse, bind=src.bind)
+                                     reverse=reverse, bind=src.bind, streams=streams, udp_mbit=udp_mbit)
         job = nm.iperf3_client(client_name, run_id=network.run_id, image=images.iperf3,
                                node=src.node, host_network=src.host_network, command=command,
                                deadline_s=int(seconds) + JOB_SLACK_S)

@@ -278,5 +278,6 @@ class KubernetesNetwork(Network):
 
     # --- throughput ----------------------------------------------------------------------------
     def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
-               reverse: bool = False) -> iperf3.Iperf3Result:
-        return run_iperf3(self, client=client, server=server, seconds=seconds, reverse=reverse)
+               reverse: bool = False, streams: int = 1, udp_mbit: float | None = None) -> iperf3.Iperf3Result:
+        return run_iperf3(self, client=client, server=server, seconds=seconds, reverse=reverse,
+                          streams=streams, udp_mbit=udp_mbit)

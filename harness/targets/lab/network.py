@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.profile import Profile
 from harness.targets.base import EventLog, TargetError
-from harness.targets.lab import lb, net, pods, policy_enforcer, policy_peers, procs, twin_path
+from harness.targets.lab import lb, net, pods, policy_enforcer, policy_peers, procs, round_trips, twin_path
 from harness.targets.lab.config import LabPlan
 from harness.targets.lab.load_host import load_generator
 from harness.targets.lab.probe_agents import ProbeAgents
@@ -22,6 +22,7 @@ from harness.workloads import iperf3, locust_run
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
 from harness.workloads.http_load import HttpLoadResult, LoadSpec
 from harness.workloads.iperf3 import Iperf3Result
+from harness.workloads.sockperf import RoundTrips
 
 LB_READY_S = 15.0
 SETTLE_S = 1.5
@@ -203,8 +204,14 @@ class LabNetwork(Network):
                 return next(self._iperf3_port)
 
     def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
-               reverse: bool = False) -> Iperf3Result:
-        return self._iperf3(self._place(client), self._place(server), seconds=seconds, reverse=reverse)
+               reverse: bool = False, streams: int = 1, udp_mbit: float | None = None) -> Iperf3Result:
+        return self._iperf3(self._place(client), self._place(server), seconds=seconds, reverse=reverse,
+                            streams=streams, udp_mbit=udp_mbit)
+
+    def round_trips(self, *, client: Endpoint, server: Endpoint, seconds: float = 2.0) -> RoundTrips:
+        src, dst = self._place(client), self._place(server)
+        return round_trips.measure(src.netns, dst.netns, client=(src.address, src.label),
+                                   server=(dst.address, dst.label), port=self._next_port(), seconds=seconds)
 
     def link_twin(self, *, seconds: float = 3.0) -> Iperf3Result:
         """iperf3 across the twin path (`twin_path`): what this machine emulates a link at now."""
@@ -213,7 +220,8 @@ class LabNetwork(Network):
         return self._iperf3(_Place(a.name, a.address, "twin-a"), _Place(b.name, b.address, "twin-b"),
                             seconds=seconds, reverse=False)
 
-    def _iperf3(self, src: _Place, dst: _Place, *, seconds: float, reverse: bool) -> Iperf3Result:
+    def _iperf3(self, src: _Place, dst: _Place, *, seconds: float, reverse: bool, streams: int = 1,
+                udp_mbit: float | None = None) -> Iperf3Result:
         port = self._next_port()
         server_proc = subprocess.Popen(
             ["ip", "netns", "exec", dst.netns, *iperf3.server_argv(bind=dst.address, port=port)],
@@ -224,8 +232,8 @@ class LabNetwork(Network):
                 if time.monotonic() > deadline or server_proc.poll() is not None:
                     raise TargetError(f"iperf3 server on {dst.label} did not listen on {port}")
                 time.sleep(0.02)
-            argv = iperf3.client_argv(server=dst.address, port=port, seconds=seconds,
-                                      reverse=reverse, bind=src.address)
+            argv = iperf3.client_argv(server=dst.address, port=port, seconds=seconds, reverse=reverse,
+                                      bind=src.address, streams=streams, udp_mbit=udp_mbit)
             try:
                 done = subprocess.run(["ip", "netns", "exec", src.netns, *argv], capture_output=True,
                                       text=True, timeout=seconds + 15, check=False)
