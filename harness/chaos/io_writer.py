@@ -6,13 +6,17 @@ and latency. Each completed I/O becomes one sample (started = completion - laten
 stall (no I/O completing) and the latency spike are read from the timeline afterwards
 (`harness.chaos.io_metrics`). Bounded: the image's size caps the data, `duration_s` the time.
 The image is removed by `close()`, after the rollbacks: removing it while PGs are inactive would
-hang, and the rollbacks must not wait for that.
+hang, and the rollbacks must not wait for that. The writer runs where the storage says no fault
+of the scenario reaches (`Storage.writer_node`: the lab's client host; on a cluster, a node the
+method does not disrupt), and a target that cannot log every I/O reports completions its own way
+(the kubernetes target: fio's per-second reports).
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Collection
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -28,6 +32,13 @@ IODEPTH = 8
 RATE_MIB_S = 40  # well under the ~100 MiB/s the lab's links allow: the stall shows, not saturation
 
 
+def writer_job(name: str, duration_s: float, *, latency_log: str | None = None) -> FioJob:
+    """The background writer's fio job: rate-capped 4 MiB writes for the observation."""
+    return FioJob(f"chaos-{name}", "write", BLOCK, iodepth=IODEPTH,
+                  runtime_s=max(1, round(duration_s)), size=f"{round(IMAGE_GIB * 1024)}M",
+                  time_based=True, rate_mib_s=RATE_MIB_S, latency_log=latency_log)
+
+
 class RbdWriter:
     """Quacks like `Prober` for the observer: start, wait, stop, started_at."""
 
@@ -38,13 +49,13 @@ class RbdWriter:
         self._resources = ExitStack()
         self._run: FioRun | None = None
 
-    def start(self) -> None:
+    def start(self, *, disrupted: Collection[str] = ()) -> None:
+        """`disrupted`: the nodes the method's faults are bound to; the writer runs elsewhere."""
         storage = self.target.storage
-        volume = self._resources.enter_context(storage.block_volume(IMAGE_GIB))
+        node = storage.writer_node(avoid=disrupted)
+        volume = self._resources.enter_context(storage.block_volume(IMAGE_GIB, on=node))
         folder = Path(self._resources.enter_context(tempfile.TemporaryDirectory(prefix="rbd-write-")))
-        job = FioJob(f"chaos-{self.name}", "write", BLOCK, iodepth=IODEPTH,
-                     runtime_s=max(1, round(self.observation.duration_s)), size=f"{round(IMAGE_GIB * 1024)}M",
-                     time_based=True, rate_mib_s=RATE_MIB_S, latency_log=str(folder / "io"))
+        job = writer_job(self.name, self.observation.duration_s, latency_log=str(folder / "io"))
         self.started_at = time.time()
         self._run = storage.start_fio(volume, job)
 

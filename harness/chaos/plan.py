@@ -13,12 +13,17 @@ from pathlib import Path
 
 from harness.chaos.expressions import parse_expectation, profile_value
 from harness.chaos.guards import takes_member_down
+from harness.chaos.io_writer import IMAGE_GIB, writer_job
 from harness.chaos.model import Action, Aim, FaultStep, ObserveProbe, Scenario
 from harness.chaos.slo_windows import fit_windows
 from harness.profile import Profile
+from harness.workloads.fio import FioJob
 
 DescribeFault = Callable[[str, str, "str | None", "float | None", "float | None"], str]
 """(action, node, service, duration_s, rate_mbit) -> one sentence of what the target would call."""
+DescribeWriter = Callable[[FioJob, float, Sequence[str]], str]
+"""(fio job, volume GiB, nodes the method disrupts) -> what the target would create for the
+background writer (its objects go into the plan)."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,11 @@ def _limit(text: str, profile: Profile) -> str:
 
 
 def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_path: Path,
-                  describe_fault: DescribeFault, target_refusals: Sequence[str] = ()) -> ScenarioPlan:
-    """`target_refusals`: what the target can never run of it (`chaos.refusals`), said first."""
+                  describe_fault: DescribeFault, target_refusals: Sequence[str] = (),
+                  describe_writer: DescribeWriter | None = None) -> ScenarioPlan:
+    """`target_refusals`: what the target can never run of it (`chaos.refusals`), said first.
+    `describe_writer`: what the target creates for a background writer, which stays off the
+    nodes the method disrupts (planned as if each aim binds its first candidate)."""
     out = _Lines()
     if target_refusals:
         out.add("guard: the target can run every step — it cannot: " + "; ".join(target_refusals))
@@ -102,8 +110,12 @@ def plan_scenario(scenario: Scenario, *, profile: Profile, source: str, lock_pat
     for name, obs in scenario.observe.items():
         if obs.probe is ObserveProbe.RBD_WRITE:
             out.add(f"observe {name}: fio writes 4 MiB blocks to a fresh 1 GiB RBD image for "
-                    f"{obs.duration_s:g} s (rate-capped, every I/O logged), from {obs.lead_s:g} s "
+                    f"{obs.duration_s:g} s (rate-capped, its I/O timeline kept), from {obs.lead_s:g} s "
                     "before the method; the image is removed after the rollbacks")
+            if describe_writer is not None and not target_refusals:
+                disrupted = [candidates(s, profile)[0] for s in scenario.method
+                             if s.action is not Action.PAUSE]
+                out.add(f"    {describe_writer(writer_job(name, obs.duration_s), IMAGE_GIB, disrupted)}")
             continue
         samples = int(obs.rate_hz * obs.duration_s)
         out.add(f"observe {name}: {obs.probe} at {obs.rate_hz:g} Hz for {obs.duration_s:g} s "

@@ -80,7 +80,7 @@ class _Run:
                     note.output = str(self.context.lock_path)
                 stack.enter_context(sigterm_interrupts())
                 self._guards()
-                self.observer.start(sleep=self.context.sleep)
+                self.observer.start(sleep=self.context.sleep, disrupted=set(self.bindings.values()))
                 self.method.run(self.scenario.method, self.bindings)
                 self.observer.finish(fault_at=self.method.fault_at)
                 self.deviated = not self._steady_after()

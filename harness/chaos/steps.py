@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -181,12 +181,17 @@ class Observer:
         }
         self.results: tuple[ObservationResult, ...] = ()
 
-    def start(self, *, sleep: Sleep) -> None:
+    def start(self, *, sleep: Sleep, disrupted: Collection[str] = ()) -> None:
+        """`disrupted`: the nodes the method will fault, which a writer must stay off."""
         if not self.probers:
             return
         with self.journal.step(f"observe: start {', '.join(self.probers)}") as note:
-            for prober in self.probers.values():
-                prober.start()
+            for name, prober in self.probers.items():
+                writer = self.writers.get(name)
+                if writer is not None:
+                    writer.start(disrupted=disrupted)
+                else:
+                    prober.start()
             lead_s = max(o.lead_s for o in self.observations.values())
             note.output = f"lead-in {lead_s:g} s before the method"
         sleep(lead_s)

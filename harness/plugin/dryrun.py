@@ -111,7 +111,8 @@ def _scenario_plan(item: pytest.Item, dry: DryRun) -> str:
             f"{where}: {what}" for where, what in problems)
     plan = plan_scenario(scenario, profile=target.profile, source=str(path.name),
                          lock_path=default_lock_path(), describe_fault=target.plan_fault,
-                         target_refusals=target_refusals(scenario, target))
+                         target_refusals=target_refusals(scenario, target),
+                         describe_writer=target.plan_background_fio)
     if plan.refused:
         dry.refused[path.name] = plan.refused
     return plan.text()

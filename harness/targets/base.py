@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from harness.targets.kubernetes.apislis import ApiSlis
     from harness.targets.network import Network
     from harness.targets.storage import Storage
+    from harness.workloads.fio import FioJob
 
 Undo = Callable[[], None]
 """Returned by every fault: calling it puts back what the fault broke (idempotent)."""
@@ -214,6 +215,11 @@ class Target(ABC):
     def plan_fault(self, action: str, node: str, service: str | None = None,
                    duration_s: float | None = None, rate_mbit: float | None = None) -> str:
         """One sentence: what a fault would call on this target (its objects go to the plan)."""
+        raise TargetError(self.no_plan_sentence())
+
+    def plan_background_fio(self, job: FioJob, size_gib: float, disrupted: Sequence[str]) -> str:
+        """One sentence: what a scenario's background writer would create (objects to the plan),
+        off the `disrupted` nodes."""
         raise TargetError(self.no_plan_sentence())
 
     def plan_suite_objects(self, areas: set[str]) -> list[PlannedWrite]:

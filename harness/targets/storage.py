@@ -9,6 +9,7 @@ command lines and parsers live in `harness.workloads` (fio, s3bench, ceph_status
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
@@ -125,3 +126,8 @@ class Storage(ABC):
     def background_fio_refusal(self) -> str | None:
         """Why `start_fio` cannot work on this target (one sentence), or None when it can."""
         return "this target cannot run fio in the background"
+
+    def writer_node(self, *, avoid: Collection[str]) -> str | None:
+        """Where a background writer runs while the nodes in `avoid` are disrupted: a node's
+        name, or None for the target's own client host, which no fault touches (the default)."""
+        return None

@@ -23,7 +23,7 @@ REFUSED_ON_TALOS_WITHOUT_BMC = {
                                 "rollback[0] power_on: power_on needs a BMC"],
     "osd-node-power-loss": ["method[0] power_off: power_off needs a BMC",
                             "rollback[0] power_on: power_on needs a BMC",
-                            "observe io (storage.rbd_write): the kubernetes target has no background fio"],
+                            "observe io (storage.rbd_write): profile fakecluster has no storage"],
     "vip-holder-power-loss": ["method[0] power_off: power_off needs a BMC",
                               "rollback[0] power_on: power_on needs a BMC"],
 }

@@ -6,7 +6,8 @@
   fail saying so rather than pass on no data).
 - Block: a `volumeMode: Block` PVC on the profile's StorageClass; each fio run is a Job pinned to
   the volume's node, libaio on the raw device. The PVC (and the RBD image behind it) is deleted
-  on exit.
+  on exit. A chaos scenario's background writer is a Pod on such a PVC whose fio reports every
+  second (`fiowriter.py`), on a node no fault of the scenario touches.
 - Object: an ObjectBucketClaim; endpoint from its ConfigMap, keys from its Secret (kept only in
   the `Bucket` value, whose repr hides them); the S3 benchmark runs as a Job on the client node,
   reading the keys through `secretKeyRef`.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import base64
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 
 from harness.profile import Profile
@@ -29,7 +30,7 @@ from harness.targets.kubernetes import storagemanifests as sm
 from harness.targets.kubernetes.api import KubeAPI, Obj
 from harness.targets.kubernetes.errors import APIError, APINotFound
 from harness.targets.kubernetes.workloads import WorkloadError, Workloads
-from harness.targets.storage import BlockVolume, Bucket, Storage, StorageClient
+from harness.targets.storage import BlockVolume, Bucket, FioRun, Storage, StorageClient
 from harness.workloads.ceph_status import (
     CephOutputError,
     CephStatus,
@@ -49,13 +50,6 @@ BUCKET_READY_S = 120.0
 
 
 class KubernetesStorage(Storage):
-    def background_fio_refusal(self) -> str | None:
-        # fio runs here as a Job to completion; a writer observed through a node's power loss
-        # needs its per-I/O log brought back while the cluster is degraded, which is not built.
-        return ("the kubernetes target has no background fio on a Rook volume yet (fio runs only "
-                "as a Job to completion, and its per-I/O latency log is not collected during a "
-                "fault): storage.rbd_write runs on the lab")
-
     def __init__(self, *, api: Callable[[], KubeAPI], workloads: Workloads, profile: Profile,
                  run_id: Callable[[], str], namespace: Callable[[], str]) -> None:
         self._api = api
@@ -169,6 +163,29 @@ class KubernetesStorage(Storage):
             yield BlockVolume(pool=storage_class, image=name, size_gib=size_gib, client_node=node)
         finally:
             self.api.delete_pvc(self._namespace(), name)
+
+    def background_fio_refusal(self) -> str | None:
+        if not self.profile.storage.enabled:
+            return f"profile {self.profile.name} has no storage (storage.enabled is false)"
+        return None
+
+    def writer_node(self, *, avoid: Collection[str]) -> str | None:
+        return writer_node(self.profile, avoid=avoid)
+
+    def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
+        """A writer pod on the volume's node; returns once fio reported (it is writing). The
+        job's `latency_log` is not used here: fio's per-second reports in the pod's log are."""
+        from harness.targets.kubernetes.fiowriter import PodFioRun, writer_pod
+
+        node = volume.client_node or self.default_client_node()
+        name = self._name("fio-writer", job.name)
+        body = writer_pod(name, run_id=self._run_id(), image=self.profile.images.fio, node=node,
+                          claim=volume.image, job=job)
+        run = PodFioRun(api=self._api, namespace=self._namespace(), name=name, job=job,
+                        wait=self.workloads.wait, sleep=self.workloads.sleep)
+        self.api.create_pod(self._namespace(), body)
+        run.await_first_report()
+        return run
 
     def run_fio(self, volume: BlockVolume, job: FioJob) -> FioResult:
         node = volume.client_node or self.default_client_node()
@@ -287,6 +304,32 @@ def default_client_node(profile: Profile) -> str:
     """Benchmarks without `on` run on the first worker (the last node if all are control plane)."""
     workers = [n.name for n in profile.nodes if not n.is_controlplane]
     return workers[0] if workers else profile.nodes[-1].name
+
+
+def writer_node(profile: Profile, *, avoid: Collection[str]) -> str:
+    """The benchmarks' client node unless a fault hits it; else the first node none hits,
+    workers first (a writer on a node that loses power would measure its own death)."""
+    default = default_client_node(profile)
+    ordered = [default, *(n.name for n in sorted(profile.nodes, key=lambda n: n.is_controlplane))]
+    node = next((n for n in ordered if n not in avoid), None)
+    if node is None:
+        raise TargetError(f"every node of {profile.name} is disrupted: no node is left for the writer")
+    return node
+
+
+def writer_objects(profile: Profile, *, run_id: str, job: FioJob, size_gib: float,
+                   avoid: Collection[str]) -> list[tuple[Obj, str]]:
+    """The background writer's PVC and pod, with their purposes, for the dry-run plan."""
+    from harness.targets.kubernetes.fiowriter import writer_pod
+
+    node = writer_node(profile, avoid=avoid)
+    avoided = f" (off {', '.join(avoid)}, which the method disrupts)" if avoid else ""
+    claim = sm.pvc("rbd-1", run_id=run_id, storage_class=profile.storage.block_storage_class,
+                   size_gib=size_gib)
+    pod = writer_pod(manifests.object_name("fio-writer", job.name, "2"), run_id=run_id,
+                     image=profile.images.fio, node=node, claim="rbd-1", job=job)
+    return [(claim, "the background writer's block volume (deleted after the rollbacks)"),
+            (pod, f"the background writer: fio on {node}{avoided}, its reports read from its log")]
 
 
 def plan_objects(profile: Profile, *, run_id: str) -> list[tuple[Obj, str]]:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from harness.targets.kubernetes.nodedebug import NodeDebugPods
     from harness.targets.kubernetes.storage import KubernetesStorage
     from harness.targets.planning import Verdict
+    from harness.workloads.fio import FioJob
 
 log = logging.getLogger("harness.kubernetes")
 
@@ -133,6 +134,22 @@ class KubernetesTarget(Target):
             heal_after_s=heal_after_s,
             rate_mbit=rate_mbit,
         )
+
+    def plan_background_fio(self, job: FioJob, size_gib: float, disrupted: Sequence[str]) -> str:
+        """The writer's PVC and pod go into the plan sink, on the node the run would pick."""
+        from harness.targets.kubernetes.storage import writer_objects
+
+        objects = writer_objects(self.profile, run_id=self.run_id, job=job, size_gib=size_gib,
+                                 avoid=disrupted)
+        for body, purpose in objects:
+            if self.plan_sink is not None:
+                self.plan_sink.record(PlannedWrite("create", body["kind"], body["metadata"]["name"],
+                                                   self.namespace, body, purpose))
+        pod = objects[-1][0]
+        return (f"on {pod['spec']['nodeName']}: create {' and '.join(b['kind'] for b, _ in objects)} "
+                f"{pod['metadata']['name']} (fio prints its report every second to the pod's log; "
+                f"the pod ends within {pod['spec']['activeDeadlineSeconds']} s); undo: read the log, "
+                "delete the pod, then the PVC")
 
     def plan_suite_objects(self, areas: set[str]) -> list[PlannedWrite]:
         """Objects the suites of `areas` (controlplane, nodes, ...) create, one per kind of use."""
