@@ -24,6 +24,8 @@ def scenario_needs(scenario: Scenario) -> set[str]:
     # A partition and a shaped link both run the netshoot pod (nft, tc) on the node.
     needs = {"partition" for step in scenario.method
              if step.action in (Action.PARTITION, Action.DEGRADE_LINK)}
+    if any(step.action is Action.KILL for step in scenario.method):
+        needs.add("kill")  # the kill pod runs the debug image on the node
     probes = {observation.probe for observation in scenario.observe.values()}
     if probes & set(NETWORK_PROBES):
         needs.add("network")

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(("scenario", "needs"), [
     ("vip-holder-power-loss", set()),
-    ("etcd-leader-killed", set()),
+    ("etcd-leader-killed", {"kill"}),  # the kill pod runs the debug image
     ("follower-partitioned", {"partition"}),
     ("lb-announcer-power-loss", {"network"}),
     ("osd-node-power-loss", {"storage"}),

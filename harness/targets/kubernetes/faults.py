@@ -1,19 +1,24 @@
 """Faults on Talos nodes: power through the BMC when configured, services and reboots through
-talosctl, a partition and a shaped link through privileged pods on the node (`linkpods.py`).
-Each stamps its instant: a link fault when its pod says it is in force.
+talosctl, a partition and a shaped link through privileged pods on the node (`linkpods.py`),
+a crash through a privileged host-PID pod (`killpods.py`). Each stamps its instant: a link
+fault when its pod says it is in force, a kill at the second its pod killed.
 
 `talosctl service <id> stop` is a graceful stop: machined's runner sends SIGTERM to the service's
 task and SIGKILL only after a grace period, and etcd answers SIGTERM by handing its leadership
-over before it exits. Talos' API offers no crash of a service, so `kill` is refused here (the
-lab runs it) instead of being a stop under another name.
+over before it exits. Talos' API offers no crash of a service, so `kill` is a SIGKILL of etcd's
+process from a pod on the node; machined restarts it by itself (5 s later), and the undo waits
+until talosctl reports it Running and healthy (see `killpods.py` for the caveats).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from harness.targets.base import EventLog, Faults, TargetError, Undo
+from harness.targets.kubernetes import killpods
 from harness.targets.kubernetes.bmc import TuringPiBmc
+from harness.targets.kubernetes.killpods import RESTART_BOUND_S, KillPods
 from harness.targets.kubernetes.linkpods import SHAPE_MAX_S, LinkPods
 from harness.targets.kubernetes.talos import Talos
 
@@ -29,12 +34,18 @@ class TalosFaults(Faults):
         address_of: Callable[[str], str],
         events: EventLog,
         link_pods: LinkPods | None = None,
+        kill_pods: KillPods | None = None,
+        restart_bound_s: float = RESTART_BOUND_S,
+        poll_s: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.talos = talos
         self.bmc = bmc
         self.address_of = address_of
         self.events = events
         self.link_pods = link_pods
+        self.kill_pods = kill_pods
+        self.restart_bound_s, self.poll_s, self.sleep = restart_bound_s, poll_s, sleep
 
     def power_off(self, node: str) -> Undo:
         address = self.address_of(node)
@@ -61,16 +72,42 @@ class TalosFaults(Faults):
         if action in ("kill", "stop") and service not in TALOS_SERVICES:
             return f"Talos runs no {service!r} service (services: {', '.join(TALOS_SERVICES)})"
         if action == "kill":
-            return (f"kill {service}: Talos' API cannot crash a service (talosctl service "
-                    f"{service} stop sends SIGTERM, a graceful stop; use action stop, or run the "
-                    "crash on the lab)")
+            return killpods.refusal(service)
         if action in ("power_off", "power_on") and self.bmc is None:
             return (f"{action} needs a BMC (kubernetes.bmc): a node shut down through talosctl "
                     "cannot be powered on again; a reboot variant (action reboot) needs none")
         return None
 
     def kill(self, service: str, node: str) -> Undo:
-        raise TargetError(self.refusal("kill", service) or f"kill {service}: refused")
+        refused = self.refusal("kill", service)
+        if refused is not None:
+            raise TargetError(refused)
+        if self.kill_pods is None:
+            raise TargetError(f"kill {service} needs the Kubernetes API (a privileged pod on the node)")
+        killed_at, pid = self.kill_pods.kill(node, service)
+        self.events.stamp("kill", node, f"{service} pid {pid}", at=killed_at)
+        return _once(lambda: self._wait_restarted(service, node))
+
+    def _wait_restarted(self, service: str, node: str) -> None:
+        """Until machined has restarted the service and talosctl says it is healthy (bounded);
+        stamps `restart` when that is seen."""
+        address = self.address_of(node)
+        deadline = time.monotonic() + self.restart_bound_s
+        last = "no answer"
+        while True:
+            try:
+                state = self.talos.service(address, service)
+                last = f"{state.state}, health {state.health}"
+                if state.state == "Running" and state.health == "OK":
+                    self.events.stamp("restart", node, f"{service}: Running, healthy (by machined)")
+                    return
+            except TargetError as error:
+                last = str(error)
+            if time.monotonic() >= deadline:
+                raise TargetError(f"{service} on {node} is not Running and healthy "
+                                  f"{self.restart_bound_s:g} s after its kill (last: {last}); machined "
+                                  f"restarts it by itself: see talosctl service {service} and its logs")
+            self.sleep(self.poll_s)
 
     def stop(self, service: str, node: str) -> Undo:
         refused = self.refusal("stop", service)
@@ -103,7 +140,10 @@ class TalosFaults(Faults):
         return _once(restore, lambda: self.events.stamp("restore-link", node))
 
     def heal(self, action: str, node: str, service: str | None = None) -> str:
-        if action in ("kill", "stop") and service:
+        if action == "kill" and service:  # machined restarts it: there is only the wait
+            self._wait_restarted(service, node)
+            return f"{service} on {node} is Running and healthy again (machined restarted it)"
+        if action == "stop" and service:
             self._start(service, node)
             return f"started {service} on {node}"
         if action == "partition":

@@ -95,26 +95,8 @@ class LinkPods:
         return in_force_at, undo
 
     def _read_until(self, name: str, done: Callable[[str], bool], mark: str) -> str:
-        """The pod's log once `done` holds; the pod is deleted and the fault fails when it says
-        FAILED or stays silent past the pod timeout."""
-        wait = self.wait()
-        deadline = time.monotonic() + wait.pod_timeout_s
-        log = ""
-        while time.monotonic() < deadline:
-            try:
-                log = self.api().pod_logs(self.namespace(), name, tail_lines=20)
-            except APIError:
-                log = ""  # not started yet: its container has no log
-            if f"{mark} {linkscripts.FAILED}" in log:
-                break
-            if done(log):
-                return log
-            self.sleep(wait.poll_interval_s)
-        self.api().delete_pod(self.namespace(), name)
-        said = next((line for line in log.splitlines() if linkscripts.FAILED in line), "")
-        raise TargetError(f"pod {name}: {said}" if said else
-                          f"pod {name} said nothing of its fault within {wait.pod_timeout_s:g} s "
-                          "(deleted; nothing was stamped)")
+        return read_until(self.api(), self.namespace(), name, done=done, mark=mark,
+                          wait=self.wait(), sleep=self.sleep)
 
     def _wait_gone(self, name: str) -> None:
         wait = self.wait()
@@ -127,3 +109,26 @@ class LinkPods:
             self.sleep(wait.poll_interval_s)
         raise TargetError(f"pod {name} still exists {wait.pod_timeout_s:g} s after its delete: "
                           "its link may still be shaped")
+
+
+def read_until(api: KubeAPI, namespace: str, name: str, *, done: Callable[[str], bool], mark: str,
+               wait: WaitSettings, sleep: Callable[[float], None]) -> str:
+    """A fault pod's log once `done` holds; the pod is deleted and the fault fails when it says
+    `<mark> FAILED` or stays silent past the pod timeout."""
+    deadline = time.monotonic() + wait.pod_timeout_s
+    log = ""
+    while time.monotonic() < deadline:
+        try:
+            log = api.pod_logs(namespace, name, tail_lines=20)
+        except APIError:
+            log = ""  # not started yet: its container has no log
+        if f"{mark} {linkscripts.FAILED}" in log:
+            break
+        if done(log):
+            return log
+        sleep(wait.poll_interval_s)
+    api.delete_pod(namespace, name)
+    said = next((line for line in log.splitlines() if linkscripts.FAILED in line), "")
+    raise TargetError(f"pod {name}: {said}" if said else
+                      f"pod {name} said nothing of its fault within {wait.pod_timeout_s:g} s "
+                      "(deleted; nothing was stamped)")

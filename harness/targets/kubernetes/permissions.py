@@ -49,6 +49,7 @@ BY_NEED: dict[str, tuple[Permission, ...]] = {
     "storage": (*PODS, Permission("create", "persistentvolumeclaims", "block volumes"),
                 Permission("create", "jobs", "fio and S3 benchmark Jobs", group="batch")),
     "partition": PODS,
+    "kill": PODS,
     "api": (*PODS, Permission("list", "configmaps", "the API load (create, get, list, delete)")),
 }
 

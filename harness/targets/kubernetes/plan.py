@@ -116,8 +116,13 @@ def fault_plan(
             f"talosctl --nodes {address} service {service} stop (SIGTERM, graceful), "
             f"undo: talosctl --nodes {address} service {service} start"
         )
-    if action == "kill":  # only through the Kubernetes lab's node driver: Talos refuses it
-        return f"SIGKILL {service} on {node}, undo: start it again"
+    if action == "kill":
+        return (
+            f"create privileged host-PID Pod kill-{service}-{node} pinned to {node} (SIGKILL to the "
+            f"one process whose comm and argv[0] are {service}, at the whole second it announces), "
+            f"undo: wait until talosctl --nodes {address} service {service} says Running, health OK "
+            "(machined restarts it by itself 5 s after it died)"
+        )
     if action == "partition":
         return (
             f"create privileged Pod partition-{node} pinned to {node} (the uplink carrying {address}: "

@@ -15,7 +15,7 @@ SKIP_HINT = "set `kubernetes.preflight: false` in the profile to skip this check
 
 
 def preflight_images(profile: Profile, needs: set[str]) -> dict[str, list[str]]:
-    """image -> command, for the needs (`nodes`, `network`, `storage`, `partition`) given."""
+    """image -> command, for the needs (`nodes`, `network`, `storage`, `partition`, `kill`) given."""
     images = profile.images
     by_need = {
         "nodes": {images.debug: ["uname", "-m"]},
@@ -23,6 +23,7 @@ def preflight_images(profile: Profile, needs: set[str]) -> dict[str, list[str]]:
         "network": {images.agnhost: ["/agnhost", "help"], images.iperf3: ["iperf3", "--version"]},
         "storage": {images.fio: ["fio", "--version"], images.s3bench: ["python3", "-c", "import boto3"]},
         "partition": {images.netshoot: ["nft", "--version"]},
+        "kill": {images.debug: ["uname", "-m"]},  # the kill pod's shell and tools
     }
     if not profile.storage.enabled:  # the storage tests skip themselves
         by_need.pop("storage")

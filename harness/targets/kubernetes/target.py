@@ -24,6 +24,7 @@ from harness.targets.kubernetes.bmc import TuringPiBmc
 from harness.targets.kubernetes.controlplane import KubeControlPlane, NodeView, TalosNodeView
 from harness.targets.kubernetes.errors import APIConflict, APIError
 from harness.targets.kubernetes.faults import TalosFaults
+from harness.targets.kubernetes.killpods import KillPods
 from harness.targets.kubernetes.labdriver import LabNodeDriver
 from harness.targets.kubernetes.linkpods import LinkPods, partition_seconds
 from harness.targets.kubernetes.network import KubernetesNetwork
@@ -88,6 +89,9 @@ class KubernetesTarget(Target):
         self.link_pods = LinkPods(api=lambda: self.api, namespace=lambda: self.namespace,
                                   run_id=lambda: self.run_id, image=profile.images.netshoot,
                                   address_of=self.address_of, wait=lambda: self.wait)
+        self.kill_pods = KillPods(api=lambda: self.api, namespace=lambda: self.namespace,
+                                  run_id=lambda: self.run_id, image=profile.images.debug,
+                                  wait=lambda: self.wait)
         nodes: NodeView
         self._faults: Faults
         if self.lab_driver is not None:  # node operations by the lab; the API is the real one
@@ -100,6 +104,7 @@ class KubernetesTarget(Target):
                 address_of=self.address_of,
                 events=self.events,
                 link_pods=self.link_pods,
+                kill_pods=self.kill_pods,
             )
             nodes = self.talos_view
         self._controlplane = KubeControlPlane(
@@ -112,14 +117,18 @@ class KubernetesTarget(Target):
 
     def plan_fault(self, action: str, node: str, service: str | None = None,
                    duration_s: float | None = None, rate_mbit: float | None = None) -> str:
-        """What a fault would call on this target; a link fault's pod goes into the plan sink."""
+        """What a fault would call on this target; a fault's pod (partition, shaped link, kill)
+        goes into the plan sink."""
         refused = self.faults.refusal(action, service)
         if refused is not None:
             return f"refuse: {refused}"
         bmc = self.profile.kubernetes.bmc
         heal_after_s = partition_seconds(duration_s)
         bodies = {"partition": lambda: self.link_pods.partition_body(node, duration_s),
-                  "degrade_link": lambda: self.link_pods.shape_body(node, rate_mbit or 0.0)}
+                  "degrade_link": lambda: self.link_pods.shape_body(node, rate_mbit or 0.0),
+                  "kill": lambda: self.kill_pods.body(node, service or "")}
+        if self.lab_driver is not None:  # the Kubernetes lab kills through its own node driver
+            bodies.pop("kill")
         if action in bodies and self.plan_sink is not None:
             body = bodies[action]()
             self.plan_sink.record(
