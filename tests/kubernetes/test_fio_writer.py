@@ -18,7 +18,7 @@ from harness.chaos.runner import RunContext, run_scenario
 from harness.profile import load_profile
 from harness.targets.base import TargetError
 from harness.targets.kubernetes import KubernetesTarget
-from harness.targets.kubernetes.storage import writer_node
+from harness.targets.kubernetes.fiowriter import writer_node
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.fakefiowriter import FakeFioWriters, recorded_reports
 from tests.kubernetes.fakestorage import FakeStorage

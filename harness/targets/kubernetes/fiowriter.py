@@ -20,14 +20,16 @@ not bind for a pod pinned by `nodeName` (no scheduler picks the node), as for th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
+from harness.profile import Profile
 from harness.targets.base import TargetError
 from harness.targets.kubernetes import manifests
 from harness.targets.kubernetes import storagemanifests as sm
 from harness.targets.kubernetes.api import KubeAPI
 from harness.targets.kubernetes.errors import APIError
 from harness.targets.kubernetes.settings import WaitSettings
+from harness.targets.kubernetes.storage import default_client_node
 from harness.targets.kubernetes.workloads import pod_problem
 from harness.targets.storage import FioRun
 from harness.workloads.fio import FioJob, FioOutputError, FioResult, IoCompletion, parse_fio
@@ -58,6 +60,30 @@ def writer_pod(name: str, *, run_id: str, image: str, node: str, claim: str, job
     spec["containers"][0]["volumeDevices"] = [{"name": "data", "devicePath": sm.DEVICE_PATH}]
     spec["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]
     return body
+
+
+def writer_node(profile: Profile, *, avoid: Collection[str]) -> str:
+    """The benchmarks' client node unless a fault hits it; else the first node none hits,
+    workers first (a writer on a node that loses power would measure its own death)."""
+    default = default_client_node(profile)
+    ordered = [default, *(n.name for n in sorted(profile.nodes, key=lambda n: n.is_controlplane))]
+    node = next((n for n in ordered if n not in avoid), None)
+    if node is None:
+        raise TargetError(f"every node of {profile.name} is disrupted: no node is left for the writer")
+    return node
+
+
+def writer_objects(profile: Profile, *, run_id: str, job: FioJob, size_gib: float,
+                   avoid: Collection[str]) -> list[tuple[manifests.Obj, str]]:
+    """The background writer's PVC and pod, with their purposes, for the dry-run plan."""
+    node = writer_node(profile, avoid=avoid)
+    avoided = f" (off {', '.join(avoid)}, which the method disrupts)" if avoid else ""
+    claim = sm.pvc("rbd-1", run_id=run_id, storage_class=profile.storage.block_storage_class,
+                   size_gib=size_gib)
+    pod = writer_pod(manifests.object_name("fio-writer", job.name, "2"), run_id=run_id,
+                     image=profile.images.fio, node=node, claim="rbd-1", job=job)
+    return [(claim, "the background writer's block volume (deleted after the rollbacks)"),
+            (pod, f"the background writer: fio on {node}{avoided}, its reports read from its log")]
 
 
 def block_bytes(job: FioJob) -> int:

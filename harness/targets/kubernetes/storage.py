@@ -170,6 +170,8 @@ class KubernetesStorage(Storage):
         return None
 
     def writer_node(self, *, avoid: Collection[str]) -> str | None:
+        from harness.targets.kubernetes.fiowriter import writer_node
+
         return writer_node(self.profile, avoid=avoid)
 
     def start_fio(self, volume: BlockVolume, job: FioJob) -> FioRun:
@@ -304,32 +306,6 @@ def default_client_node(profile: Profile) -> str:
     """Benchmarks without `on` run on the first worker (the last node if all are control plane)."""
     workers = [n.name for n in profile.nodes if not n.is_controlplane]
     return workers[0] if workers else profile.nodes[-1].name
-
-
-def writer_node(profile: Profile, *, avoid: Collection[str]) -> str:
-    """The benchmarks' client node unless a fault hits it; else the first node none hits,
-    workers first (a writer on a node that loses power would measure its own death)."""
-    default = default_client_node(profile)
-    ordered = [default, *(n.name for n in sorted(profile.nodes, key=lambda n: n.is_controlplane))]
-    node = next((n for n in ordered if n not in avoid), None)
-    if node is None:
-        raise TargetError(f"every node of {profile.name} is disrupted: no node is left for the writer")
-    return node
-
-
-def writer_objects(profile: Profile, *, run_id: str, job: FioJob, size_gib: float,
-                   avoid: Collection[str]) -> list[tuple[Obj, str]]:
-    """The background writer's PVC and pod, with their purposes, for the dry-run plan."""
-    from harness.targets.kubernetes.fiowriter import writer_pod
-
-    node = writer_node(profile, avoid=avoid)
-    avoided = f" (off {', '.join(avoid)}, which the method disrupts)" if avoid else ""
-    claim = sm.pvc("rbd-1", run_id=run_id, storage_class=profile.storage.block_storage_class,
-                   size_gib=size_gib)
-    pod = writer_pod(manifests.object_name("fio-writer", job.name, "2"), run_id=run_id,
-                     image=profile.images.fio, node=node, claim="rbd-1", job=job)
-    return [(claim, "the background writer's block volume (deleted after the rollbacks)"),
-            (pod, f"the background writer: fio on {node}{avoided}, its reports read from its log")]
 
 
 def plan_objects(profile: Profile, *, run_id: str) -> list[tuple[Obj, str]]:

@@ -146,7 +146,7 @@ class KubernetesTarget(Target):
 
     def plan_background_fio(self, job: FioJob, size_gib: float, disrupted: Sequence[str]) -> str:
         """The writer's PVC and pod go into the plan sink, on the node the run would pick."""
-        from harness.targets.kubernetes.storage import writer_objects
+        from harness.targets.kubernetes.fiowriter import writer_objects
 
         objects = writer_objects(self.profile, run_id=self.run_id, job=job, size_gib=size_gib,
                                  avoid=disrupted)
