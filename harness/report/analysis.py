@@ -115,9 +115,23 @@ def series_rows(measurements: pd.DataFrame, infos: list[RunInfo], run: RunInfo,
     meta = {str(row["series"]): row for row in
             mine.drop_duplicates("series", keep="last").to_dict("records")}
     versions = version_marks(history)
+    spreads = _sample_spreads(mine, run.id)
     rows = [_series_row(str(name), matrix[name].to_numpy(dtype=float), meta[str(name)],
-                        history, versions, min_rel) for name in matrix.columns]
+                        history, versions, min_rel, spreads.get(str(name), (0.0, None)))
+            for name in matrix.columns]
     return sorted(rows, key=lambda r: (_FLAG_ORDER.get(r.flag, 9), r.series))
+
+
+def _sample_spreads(measurements: pd.DataFrame, run_id: str) -> dict[str, tuple[float, float | None]]:
+    """Per series that records repeated samples: the median of its runs' own standard deviations
+    (the least noise a change must beat) and this run's."""
+    if "stdev" not in measurements.columns:
+        return {}
+    spread = measurements.dropna(subset=["stdev"])
+    typical = {str(k): float(v) for k, v in spread.groupby("series")["stdev"].median().items()}
+    mine = spread[spread["run_id"] == run_id].groupby("series")["stdev"].median()
+    this_run = {str(k): float(v) for k, v in mine.items()}
+    return {name: (value, this_run.get(name)) for name, value in typical.items()}
 
 
 def version_marks(history: list[RunInfo]) -> list[tuple[int, str, str]]:
@@ -132,10 +146,11 @@ def version_marks(history: list[RunInfo]) -> list[tuple[int, str, str]]:
 
 def _series_row(name: str, values: np.ndarray[Any, np.dtype[np.float64]], meta: dict[Any, Any],
                 history: list[RunInfo], versions: list[tuple[int, str, str]],
-                min_rel: float) -> SeriesRow:
+                min_rel: float, spreads: tuple[float, float | None]) -> SeriesRow:
     positions = np.flatnonzero(~np.isnan(values))
     hib = bool(meta["higher_is_better"])
-    verdict = detect.assess(values[positions], hib, min_rel)
+    typical_spread, latest_spread = spreads
+    verdict = detect.assess(values[positions], hib, min_rel, floor_sigma=typical_spread)
     latest = None if math.isnan(values[-1]) else float(values[-1])
     previous = values[:-1][~np.isnan(values[:-1])][-BASELINE_RUNS:]
     baseline = float(np.median(previous)) if previous.size else None
@@ -159,7 +174,7 @@ def _series_row(name: str, values: np.ndarray[Any, np.dtype[np.float64]], meta: 
                      higher_is_better=hib, latest=latest, ceiling=ceiling, pct_of_ceiling=pct,
                      baseline=baseline, change=change, latest_flag=flag, verdict=verdict,
                      spark=sparkline(values.tolist(), marks), runs=int(positions.size),
-                     events=events)
+                     events=events, spread=latest_spread)
 
 
 def run_metrics(measurements: pd.DataFrame) -> dict[str, list[MetricValue]]:

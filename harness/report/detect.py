@@ -75,13 +75,14 @@ def noise_sigma(values: Sequence[float] | Floats) -> float:
 
 
 def change_points(values: Sequence[float] | Floats, higher_is_better: bool,
-                  min_rel: float = MIN_REL_CHANGE) -> list[ChangePoint]:
-    """Significant level shifts in `values`, each at least `min_rel` relative to the level before."""
+                  min_rel: float = MIN_REL_CHANGE, floor_sigma: float = 0.0) -> list[ChangePoint]:
+    """Significant level shifts in `values`, each at least `min_rel` relative to the level before;
+    `floor_sigma`, the spread of a run's own repeated samples, is the least noise assumed."""
     array = np.asarray(values, dtype=float)
     n = array.size
     if n < 2 * MIN_SEGMENT:
         return []
-    sigma = noise_sigma(array)
+    sigma = max(noise_sigma(array), floor_sigma)
     scale = sigma if sigma > 0 else max(abs(float(np.median(array))) * 1e-9, 1e-12)
     signal = ((array - float(np.median(array))) / scale).reshape(-1, 1)
     algo = rpt.KernelCPD(kernel="linear", min_size=MIN_SEGMENT).fit(signal)
@@ -113,7 +114,8 @@ def _point(array: Floats, breaks: list[int], i: int, higher_is_better: bool) -> 
     return ChangePoint(breaks[i], before, after, rel, kind_of(rel, higher_is_better))
 
 
-def drift(values: Sequence[float] | Floats, window: int | None = None) -> float | None:
+def drift(values: Sequence[float] | Floats, window: int | None = None,
+          floor_sigma: float = 0.0) -> float | None:
     """Relative change of the recent window's median against the early window's, or None.
 
     None too when the two medians are within the noise: the median of `size` samples has a
@@ -124,21 +126,26 @@ def drift(values: Sequence[float] | Floats, window: int | None = None) -> float 
     if array.size < 4 * size:  # a drift needs a history well beyond the two windows
         return None
     early, recent = float(np.median(array[:size])), float(np.median(array[-size:]))
-    if abs(recent - early) <= NOISE_SIGMAS * 1.2533 * noise_sigma(array) * math.sqrt(2 / size):
+    sigma = max(noise_sigma(array), floor_sigma)
+    if abs(recent - early) <= NOISE_SIGMAS * 1.2533 * sigma * math.sqrt(2 / size):
         return None
     return rel_change(early, recent)
 
 
 def assess(values: Sequence[float] | Floats, higher_is_better: bool,
-           min_rel: float = MIN_REL_CHANGE) -> Verdict:
-    """One series' verdict: its last significant change point, else a drift, else ok."""
+           min_rel: float = MIN_REL_CHANGE, floor_sigma: float = 0.0) -> Verdict:
+    """One series' verdict: its last significant change point, else a drift, else ok.
+
+    `floor_sigma` is the typical spread of one run's repeated samples (when the figure records
+    them): a run-to-run move inside a single run's own spread is no change, however steady the
+    medians were."""
     array = np.asarray(values, dtype=float)
     array = array[~np.isnan(array)]
-    sigma = noise_sigma(array)
-    points = tuple(change_points(array, higher_is_better, min_rel))
+    sigma = max(noise_sigma(array), floor_sigma)
+    points = tuple(change_points(array, higher_is_better, min_rel, floor_sigma))
     if points:
         return Verdict(points[-1].kind, points, None, sigma)
-    moved = drift(array)
+    moved = drift(array, floor_sigma=floor_sigma)
     if moved is not None and abs(moved) >= min_rel:
         status: Status = "drift-" + kind_of(moved, higher_is_better)  # type: ignore[assignment]
         return Verdict(status, points, moved, sigma)

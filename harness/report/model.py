@@ -87,6 +87,7 @@ class SeriesRow:
     spark: Spark
     runs: int
     events: list[str] = field(default_factory=list)  # change points, in words
+    spread: float | None = None  # the latest run's own standard deviation over its samples
 
     @property
     def flag(self) -> str:
