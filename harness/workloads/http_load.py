@@ -183,6 +183,8 @@ class HttpLoadResult:
         said = {"generator": "the generator was the limit, not the target",
                 "target": "the target held the rate, not the generator",
                 "none": "the offered rate was met"}[self.limit]
+        if self.limit == "generator" and not self.cpu_warning and self.generator_busy < BUSY:
+            said += " (it was short of CPU, not busy: the machine's cores were taken)"
         return f"{self.rps:.0f} req/s achieved of {offered}: {said} ({how})"
 
 

@@ -168,6 +168,12 @@ def test_a_starved_generator_is_a_limit_too() -> None:
     assert starved.generator_busy == 0.5 and starved.generator_demand == pytest.approx(0.96)
     assert starved.limit == "generator"
     assert "50% CPU, 96% with its wait for a CPU" in starved.verdict()
+    assert "short of CPU, not busy" in starved.verdict() and "short of CPU" not in busy_verdict()
+
+
+def busy_verdict() -> str:
+    result = parse(DISTRIBUTED.read_text(), seconds=5.0, spec=DISTRIBUTED_SPEC)
+    return replace(result, generators=(GeneratorUse("w", cpu_s=4.8, wall_s=5.0),)).verdict()
 
 
 def test_cpu_warnings_as_locust_logs_them() -> None:

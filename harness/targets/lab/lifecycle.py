@@ -17,7 +17,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from harness.errors import HarnessError
 from harness.targets.base import TargetError
-from harness.targets.lab import cpu_quota, net, policy_peers, procs
+from harness.targets.lab import cpu_quota, load_host, net, policy_peers, procs
 from harness.targets.lab.components import wanted_components
 from harness.targets.lab.config import (
     LabPlan,
@@ -292,6 +292,7 @@ class Lab:
         procs.reap()
         cpu_quota.remove_all(plan.bridge)  # the CPU-quota defects' groups, etcd's and Ceph's
         policy_peers.remove(plan)
+        load_host.remove(plan)  # locust workers a killed run left there
         net.teardown(plan)
         self._remove_state()
         if stuck:
