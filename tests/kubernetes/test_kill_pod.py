@@ -87,8 +87,9 @@ def test_the_undo_says_so_when_machined_does_not_restart_etcd(
     machined.restart_after_s = 30.0
     cast(TalosFaults, target.faults).restart_bound_s = 0.5
     undo = target.faults.kill("etcd", "kcp3")
-    with pytest.raises(TargetError, match=r"etcd on kcp3 is not Running and healthy 0\.5 s after its "
-                                          r"kill \(last: Finished, health \?\)"):
+    with pytest.raises(TargetError, match=r"etcd on kcp3 is not Running and healthy after 0\.5 s of "
+                                          r"waiting for machined to restart it \(last: Finished, "
+                                          r"health \?\)"):
         undo()
     assert [e.kind for e in target.events.since(0)] == ["kill"]
 

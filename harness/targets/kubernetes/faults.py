@@ -86,11 +86,14 @@ class TalosFaults(Faults):
             raise TargetError(f"kill {service} needs the Kubernetes API (a privileged pod on the node)")
         killed_at, pid = self.kill_pods.kill(node, service)
         self.events.stamp("kill", node, f"{service} pid {pid}", at=killed_at)
-        return _once(lambda: self._wait_restarted(service, node))
+        return _once(lambda: self._wait_restarted(service, node, killed_at=killed_at))
 
-    def _wait_restarted(self, service: str, node: str) -> None:
+    def _wait_restarted(self, service: str, node: str, *, killed_at: float | None = None) -> None:
         """Until machined has restarted the service and talosctl says it is healthy (bounded);
-        stamps `restart` when that is seen."""
+        stamps `restart` when that is seen. Not within a second of the kill: a read racing
+        machined's view of the task's exit could still show the old process Running."""
+        if killed_at is not None:
+            self.sleep(max(0.0, killed_at + 1.0 - time.time()))
         address = self.address_of(node)
         deadline = time.monotonic() + self.restart_bound_s
         last = "no answer"
@@ -104,9 +107,9 @@ class TalosFaults(Faults):
             except TargetError as error:
                 last = str(error)
             if time.monotonic() >= deadline:
-                raise TargetError(f"{service} on {node} is not Running and healthy "
-                                  f"{self.restart_bound_s:g} s after its kill (last: {last}); machined "
-                                  f"restarts it by itself: see talosctl service {service} and its logs")
+                raise TargetError(f"{service} on {node} is not Running and healthy after "
+                                  f"{self.restart_bound_s:g} s of waiting for machined to restart it "
+                                  f"(last: {last}): see talosctl service {service} and its logs")
             self.sleep(self.poll_s)
 
     def stop(self, service: str, node: str) -> Undo:

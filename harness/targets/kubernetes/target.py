@@ -127,8 +127,8 @@ class KubernetesTarget(Target):
         bodies = {"partition": lambda: self.link_pods.partition_body(node, duration_s),
                   "degrade_link": lambda: self.link_pods.shape_body(node, rate_mbit or 0.0),
                   "kill": lambda: self.kill_pods.body(node, service or "")}
-        if self.lab_driver is not None:  # the Kubernetes lab kills through its own node driver
-            bodies.pop("kill")
+        if self.lab_driver is not None and action == "kill":  # the lab's node driver kills it
+            return f"SIGKILL {service} on {node} (the lab's node driver), undo: start it again"
         if action in bodies and self.plan_sink is not None:
             body = bodies[action]()
             self.plan_sink.record(
