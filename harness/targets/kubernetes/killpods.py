@@ -2,10 +2,11 @@
 namespace, since Talos' API only stops services gracefully (`talosctl service etcd stop` is
 SIGTERM, and etcd hands its leadership over before it exits).
 
-Why the process can be seen and killed from a pod: machined runs etcd through its containerd
-runner, in containerd's `system` namespace, as `/usr/local/bin/etcd <args>` under a PID namespace
-of its own (the container shares only the host's network namespace), restarted by machined's
-restart runner (`restart.Forever`, 5 s between a run ending and the next). Source: Talos,
+Why the process can be seen and killed from a pod: machined runs etcd itself (not as a
+Kubernetes pod) as a containerd task in the `system` namespace, `/usr/local/bin/etcd <args>` in
+a PID namespace of its own (the container shares only the host's network namespace), restarted
+by machined's restart runner (`restart.Forever`, 5 s between a run ending and the next). Source
+(Talos' code, as stored by the search index; no Talos release was pinned or run here):
 `internal/app/machined/pkg/system/services/etcd.go` (`Runner`: `ProcessArgs`,
 `runner.WithNamespace(constants.SystemContainerdNamespace)`, `oci.WithHostNamespace(
 specs.NetworkNamespace)`, `restart.WithType(restart.Forever)`) and
