@@ -6,7 +6,7 @@ tests never touch a cluster. Everything lives in submodules, loaded through `pyt
 """
 
 from harness.plugin.depth import Depth, depth
-from harness.plugin.fixtures import Measure, measure, profile, record_timeline, target
+from harness.plugin.fixtures import Measure, measure, profile, record_components, record_timeline, target
 
 pytest_plugins = [
     "harness.plugin.options",
@@ -18,4 +18,5 @@ pytest_plugins = [
     "harness.plugin.timing",
 ]
 
-__all__ = ["Depth", "Measure", "depth", "measure", "profile", "record_timeline", "target"]
+__all__ = ["Depth", "Measure", "depth", "measure", "profile", "record_components", "record_timeline",
+           "target"]

@@ -80,6 +80,13 @@ def record_timeline(request: pytest.FixtureRequest) -> Callable[[str, str, dict[
     return record
 
 
+@pytest.fixture(scope="session")
+def record_components(request: pytest.FixtureRequest) -> Callable[[dict[str, str]], None]:
+    """`record_components({"s3-benchmark": "warp 1.6.1"})`: the tools a test ran, with their
+    versions, beside the target's in the run file's `components`."""
+    return _state(request).recorder.components
+
+
 @pytest.fixture(autouse=True)
 def _record_target_events(request: pytest.FixtureRequest) -> Iterator[None]:
     """Put what the target stamped during a test (faults, VIP moves) on the test's timeline."""

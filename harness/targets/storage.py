@@ -18,6 +18,7 @@ from harness.workloads.ceph_status import CephStatus
 from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.fio import FioJob, FioResult, IoCompletion
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
+from harness.workloads.warp import WarpResult, WarpSpec
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,15 @@ class Storage(ABC):
     @abstractmethod
     def run_s3bench(self, bucket: Bucket, spec: S3BenchSpec) -> S3BenchResult:
         """PUT then GET objects into the bucket from the client; cleans its objects."""
+
+    def run_warp(self, bucket: Bucket, spec: WarpSpec) -> WarpResult:
+        """Run warp from the S3 benchmark's client against the bucket (bounded by the spec's
+        duration); targets without it refuse in one sentence (their S3 figures come from boto3)."""
+        raise TargetError(self.warp_refusal() or f"warp {spec.op}: refused")
+
+    def warp_refusal(self) -> str | None:
+        """Why `run_warp` cannot work on this target (one sentence), or None when it can."""
+        return "this target measures S3 with boto3 only"
 
     @abstractmethod
     def block_write_twin(self, *, on: str | None, total_mib: int) -> Twin:

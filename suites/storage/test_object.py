@@ -1,30 +1,37 @@
-"""S3 throughput through the object gateway (boto3, concurrent PUT then GET), against the roofline.
+"""S3 throughput through the object gateway (PUT then GET), against the roofline.
 
 The client has a link of its own; the gateway's node also hosts an OSD, so its downlink carries
 the client's payload plus the copies it stores as a replica: PUT's ceiling is lower than GET's
 (see `harness.roofline`). GET and PUT are judged against min(roofline, `rados bench` reading or
 writing 4 MiB objects from the same host now); 64 KiB objects, bound by latency, not the link,
-against the profile's floors in operations per second. Bounded: 4 MiB x 60 objects and 64 KiB x
-200 in the acceptance run, 150 and 400 under `-m benchmark`, at most 20 s per phase; the bucket
-and its objects are deleted at the end.
+against the profile's floors in operations per second.
+
+The client (`suites.storage.s3runs`): the acceptance run measures with boto3, 4 MiB x 60 objects
+and 64 KiB x 200, at most 20 s per phase. Under `-m benchmark` warp measures when it is built
+(`tools/build-warp`): 10 s per operation and object size (64 KiB, 1 MiB, 4 MiB) and warp's mixed
+load at 1 MiB, every figure with its per-second samples; without warp, boto3 with 150 and 400
+objects, and the run's components say so. The bucket and its objects are deleted at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from harness.metrics import S3_TWIN
 from harness.plugin import Depth, Measure
 from harness.profile import Profile
 from harness.roofline import Ceiling, StorageRoofline
 from harness.targets.base import Target
 from harness.targets.storage import Bucket
 from harness.workloads.cephbench import ObjectTwins, Twin
-from harness.workloads.s3bench import MIB, S3BenchResult, S3BenchSpec
+from harness.workloads.s3bench import MIB
+from suites.storage.s3runs import S3Phases, S3Tool, choose_tool, put_and_get, run_warp, warp_spec
 from suites.storage.twins import judge_against_twin, record_twin
 
 LARGE = 4 * MIB
+MEDIUM = MIB
 SMALL = 64 * 1024
 
 pytestmark = pytest.mark.benchmark
@@ -37,10 +44,15 @@ def bucket(target: Target) -> Iterator[Bucket]:
 
 
 @pytest.fixture(scope="module")
-def bench(target: Target, bucket: Bucket, depth: Depth) -> S3BenchResult:
-    spec = S3BenchSpec(endpoint=bucket.endpoint, bucket=bucket.name, object_sizes=(LARGE,),
-                       objects=depth.pick(60, 150), threads=8, max_s=20)
-    return target.storage.run_s3bench(bucket, spec)
+def s3_tool(target: Target, depth: Depth, record_components: Callable[[dict[str, str]], None]) -> S3Tool:
+    return choose_tool(target, depth, record_components)
+
+
+@pytest.fixture(scope="module")
+def bench(target: Target, bucket: Bucket, depth: Depth, s3_tool: S3Tool,
+          record_components: Callable[[dict[str, str]], None]) -> S3Phases:
+    return put_and_get(target, bucket, s3_tool, LARGE, objects=depth.pick(60, 150), max_s=20,
+                       record_components=record_components)
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +61,11 @@ def twins(target: Target, depth: Depth) -> ObjectTwins:
     return target.storage.object_twins(seconds=depth.pick(3, 5))
 
 
-def _record(bench: S3BenchResult, op: str, size: int, measure: Measure, ceiling: float | None) -> float:
+def _record(bench: S3Phases, op: str, size: int, measure: Measure, ceiling: float | None) -> float:
     phase = bench.phase(op, size)
-    tags = {"op": op, "object_size": size}
+    tags = {"op": op, "object_size": size, "tool": bench.tool}
     measure(f"storage.s3.{op}.throughput", phase.throughput_mib_s, "MiB/s", higher_is_better=True,
-            ceiling=ceiling, **tags)
+            ceiling=ceiling, samples=bench.samples.get((op, size), ()), **tags)
     measure(f"storage.s3.{op}.ops", phase.ops_per_s, "ops/s", higher_is_better=True, **tags)
     measure(f"storage.s3.{op}.latency_p99", phase.latency_p99_ms, "ms", higher_is_better=False, **tags)
     measure(f"storage.s3.{op}.errors", phase.errors, "count", higher_is_better=False, **tags)
@@ -61,16 +73,16 @@ def _record(bench: S3BenchResult, op: str, size: int, measure: Measure, ceiling:
     return phase.throughput_mib_s
 
 
-def _judge_large(op: str, bench: S3BenchResult, twin: Twin, ceiling: Ceiling, fraction: float,
+def _judge_large(op: str, bench: S3Phases, twin: Twin, ceiling: Ceiling, fraction: float,
                  profile: Profile, measure: Measure) -> None:
     __tracebackhide__ = True
-    record_twin(measure, f"storage.s3.{op}.twin", twin, ceiling)
+    record_twin(measure, S3_TWIN[op], twin, ceiling)
     value = _record(bench, op, LARGE, measure, ceiling.mib_s)
     judge_against_twin(f"S3 {op.upper()} of 4 MiB objects", value, twin=twin, ceiling=ceiling,
                        fraction=fraction, twin_fraction=profile.expectations.min_storage_twin_fraction)
 
 
-def test_object_get_throughput(bench: S3BenchResult, twins: ObjectTwins, profile: Profile,
+def test_object_get_throughput(bench: S3Phases, twins: ObjectTwins, profile: Profile,
                                measure: Measure, roofline: StorageRoofline) -> None:
     """S3 GET judged against the link and against `rados bench` reading 4 MiB objects from the
     same client host now; the gateway's hop costs CPU the twin does not pay, hence its own share."""
@@ -78,7 +90,7 @@ def test_object_get_throughput(bench: S3BenchResult, twins: ObjectTwins, profile
                  profile.expectations.min_object_get_fraction, profile, measure)
 
 
-def test_object_put_throughput(bench: S3BenchResult, twins: ObjectTwins, profile: Profile,
+def test_object_put_throughput(bench: S3Phases, twins: ObjectTwins, profile: Profile,
                                measure: Measure, roofline: StorageRoofline) -> None:
     """S3 PUT against the link and `rados bench` writing 4 MiB objects from the same host now."""
     _judge_large("put", bench, twins.write, roofline.object_put(),
@@ -86,10 +98,10 @@ def test_object_put_throughput(bench: S3BenchResult, twins: ObjectTwins, profile
 
 
 def test_small_objects(target: Target, bucket: Bucket, profile: Profile, measure: Measure,
-                       depth: Depth) -> None:
-    spec = S3BenchSpec(endpoint=bucket.endpoint, bucket=bucket.name, object_sizes=(SMALL,),
-                       objects=depth.pick(200, 400), threads=8, max_s=15)
-    result = target.storage.run_s3bench(bucket, spec)
+                       depth: Depth, s3_tool: S3Tool,
+                       record_components: Callable[[dict[str, str]], None]) -> None:
+    result = put_and_get(target, bucket, s3_tool, SMALL, objects=depth.pick(200, 400), max_s=15,
+                         record_components=record_components)
     expect = profile.expectations
     floors = {"put": expect.min_small_object_put_ops, "get": expect.min_small_object_get_ops}
     for op in ("put", "get"):
@@ -100,4 +112,39 @@ def test_small_objects(target: Target, bucket: Bucket, profile: Profile, measure
         if floor is not None:
             assert phase.ops_per_s >= floor, (
                 f"64 KiB {op.upper()}: {phase.ops_per_s:.0f} ops/s is below the profile's floor of "
-                f"{floor:.0f} ({spec.threads} clients, p99 latency {phase.latency_p99_ms:.0f} ms)")
+                f"{floor:.0f} (8 clients, {result.tool}, p99 latency {phase.latency_p99_ms:.0f} ms)")
+
+
+@pytest.mark.full_depth
+def test_medium_objects(target: Target, bucket: Bucket, measure: Measure, s3_tool: S3Tool,
+                        record_components: Callable[[dict[str, str]], None]) -> None:
+    """1 MiB objects, between the latency-bound 64 KiB and the link-bound 4 MiB: recorded for
+    the trend, judged only on errors."""
+    result = put_and_get(target, bucket, s3_tool, MEDIUM, objects=300, max_s=20,
+                         record_components=record_components)
+    for op in ("put", "get"):
+        _record(result, op, MEDIUM, measure, None)
+        assert result.phase(op, MEDIUM).ops > 0, f"no {op} of 1 MiB objects succeeded"
+
+
+@pytest.mark.full_depth
+def test_mixed_load(target: Target, bucket: Bucket, measure: Measure, s3_tool: S3Tool,
+                    record_components: Callable[[dict[str, str]], None]) -> None:
+    """warp's mixed load at 1 MiB (GET 45 %, STAT 30 %, PUT 15 %, DELETE 10 % of requests,
+    concurrently): each operation's rate with its per-second samples, no errors."""
+    if not s3_tool.warp:
+        pytest.skip(f"the mixed load needs warp; S3 ran with {s3_tool.component}")
+    result = run_warp(target, bucket, warp_spec("mixed", bucket, MEDIUM), record_components)
+    tool = f"warp {result.version}"
+    for done in result.ops:
+        tags = {"op": done.op, "object_size": MEDIUM, "tool": tool}
+        measure("storage.s3.mixed.ops", done.ops_per_s, "ops/s", higher_is_better=True,
+                samples=[s.ops_per_s for s in done.samples], **tags)
+        if done.op in ("get", "put"):
+            measure("storage.s3.mixed.throughput", done.throughput_mib_s, "MiB/s", higher_is_better=True,
+                    samples=[s.mib_s for s in done.samples], **tags)
+        measure("storage.s3.mixed.latency_p99", done.latency_p99_ms, "ms", higher_is_better=False, **tags)
+        measure("storage.s3.mixed.errors", done.errors, "count", higher_is_better=False, **tags)
+    failed = [f"{o.op}: {o.errors} ({o.first_error})" for o in result.ops if o.errors]
+    assert not failed, f"mixed load at 1 MiB had errors: {'; '.join(failed)}"
+    assert all(o.requests > 0 for o in result.ops), "an operation of the mixed load never ran"

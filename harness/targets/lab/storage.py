@@ -7,20 +7,23 @@ is bounded by the image or the object count, and removed on exit.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from harness.targets.base import TargetError
 from harness.targets.lab.ceph import CephCluster, run
 from harness.targets.lab.ceph_config import RBD_POOL, CephPlan, cli
 from harness.targets.storage import BlockVolume, Bucket, FioRun, Storage, StorageClient
-from harness.workloads import cephbench, s3bench
+from harness.workloads import cephbench, s3bench, warp
 from harness.workloads.ceph_status import CephStatus, parse_ok_to_stop, parse_pools, parse_rados_bench
 from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.fio import (
@@ -34,6 +37,10 @@ from harness.workloads.fio import (
     rbd_argv,
 )
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
+from harness.workloads.warp import WarpError, WarpResult, WarpSpec
+
+LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
+"""Lab traffic goes here and nowhere else (RFC 2544's benchmarking range)."""
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -185,6 +192,44 @@ class LabStorage(Storage):
         if done.returncode != 0:
             raise TargetError(f"the S3 benchmark failed: {done.stderr.strip()[-300:]}")
         return S3BenchResult.from_json(done.stdout)
+
+    def warp_refusal(self) -> str | None:
+        try:
+            warp.locate()
+        except WarpError as error:
+            return str(error)
+        return None
+
+    def run_warp(self, bucket: Bucket, spec: WarpSpec) -> WarpResult:
+        """warp in the storage client's namespace, as the boto3 benchmark; its report goes to a
+        file of ours (warp's stdout) and its benchdata beside it, both removed after reading."""
+        host = urlsplit(spec.endpoint).hostname or ""
+        if spec.endpoint != self.plan.rgw_endpoint or ipaddress.ip_address(host) not in LAB_RANGE:
+            raise TargetError(f"warp is pointed only at the lab's gateway {self.plan.rgw_endpoint}, "
+                              f"not {spec.endpoint}")
+        try:
+            binary = warp.locate()
+        except WarpError as error:
+            raise TargetError(str(error)) from None
+        keys = dict(zip(warp.KEY_ENV, (bucket.access_key, bucket.secret_key), strict=True))
+        with tempfile.TemporaryDirectory(prefix="harness-warp-") as scratch:
+            report = Path(scratch) / "report.json"
+            argv = ["ip", "netns", "exec", self.plan.client.name,
+                    *warp.warp_argv(str(binary), spec, benchdata=Path(scratch) / spec.op)]
+            limit = spec.limit_s()
+            try:
+                with report.open("w") as out:
+                    done = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, text=True,
+                                          timeout=limit, check=False, env=_clean_env(**keys), cwd=scratch)
+            except subprocess.TimeoutExpired:
+                raise TargetError(f"warp {spec.op} did not finish within {limit:.0f} s (with keys the "
+                                  "gateway refuses, warp retries until it is stopped)") from None
+            if done.returncode != 0:
+                raise TargetError(f"warp {spec.op} failed: {done.stderr.strip()[-300:]}")
+            try:
+                return warp.parse_warp(report.read_text())
+            except WarpError as error:
+                raise TargetError(f"warp {spec.op}: {error}") from None
 
 
 class LabFioRun(FioRun):
