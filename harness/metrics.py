@@ -109,6 +109,59 @@ LB_LATENCY = {name: _spec(f"network.lb.latency.{name}", "ms", False, "suite")
 """Percentiles at locust's histogram resolution (1 ms under 100 ms); the mean exact."""
 LB_BACKEND_SHARE = _spec("network.lb.backend_share", "fraction", True, "suite")
 
+
+def _suite(name: str, unit: str, higher: bool, *, trended: bool = True) -> MetricSpec:
+    return _spec(name, unit, higher, "suite", trended=trended)
+
+
+PATH_KINDS = ("node_to_node", "pod_to_pod")
+"""The network paths the suites measure (`network.<kind>.*`)."""
+
+
+def _by_path(figure: str, unit: str, higher: bool, *, trended: bool = True) -> dict[str, MetricSpec]:
+    return {kind: _suite(f"network.{kind}.{figure}", unit, higher, trended=trended) for kind in PATH_KINDS}
+
+
+# suites/controlplane and suites/api: the API through the VIP, alone and under load.
+API_ROUNDTRIP_P50 = _suite("api.roundtrip.p50", "ms", False)
+API_ROUNDTRIP_P99 = _suite("api.roundtrip.p99", "ms", False)
+API_LOAD_RATE = _suite("api.load.calls_per_s", "1/s", True)
+API_LOAD_P50 = _suite("api.load.p50", "ms", False)
+API_LOAD_P99 = _suite("api.load.p99", "ms", False)
+POD_STARTUP_MAX = _suite("pod.startup.max", "s", False)
+POD_STARTUP_P50 = _suite("pod.startup.p50", "s", False)
+
+# suites/network: throughput pairs (GOODPUT above), policies, and the netperf figures.
+RETRANSMITS = _by_path("retransmits", "count", False, trended=False)
+TWIN_GOODPUT = _by_path("twin_goodput", "Mbit/s", True)
+"""iperf3 across the twin path next to a pair's run: what the machine carried then."""
+POLICY_MATRIX_SECONDS = _suite("network.policy_matrix.seconds", "s", False)
+TCP_STREAM_GOODPUT = _by_path("tcp_stream.goodput", "Mbit/s", True)
+TCP_STREAM_RETRANSMITS = _by_path("tcp_stream.retransmits", "count", False, trended=False)
+UDP_STREAM_GOODPUT = _by_path("udp_stream.goodput", "Mbit/s", True)
+UDP_STREAM_LOSS = _by_path("udp_stream.loss", "%", False)
+UDP_STREAM_JITTER = _by_path("udp_stream.jitter", "ms", False)
+ROUND_TRIP_P50 = _by_path("round_trip.p50", "ms", False)
+ROUND_TRIP_P99 = _by_path("round_trip.p99", "ms", False)
+ROUND_TRIP_RATE = _by_path("round_trip.rate", "1/s", True)
+
+# suites/storage/test_block.py: fio through librbd, by job (harness.workloads.fio names them).
+BLOCK_JOBS = ("seq-write-4m", "seq-read-4m", "rand-write-4k", "rand-read-4k")
+BLOCK_BANDWIDTH = {job: _suite(f"storage.block.{job}.bandwidth", "MiB/s", True) for job in BLOCK_JOBS}
+BLOCK_IOPS = {job: _suite(f"storage.block.{job}.iops", "IOPS", True) for job in BLOCK_JOBS}
+BLOCK_CLAT_P99 = {job: _suite(f"storage.block.{job}.clat_p99", "ms", False) for job in BLOCK_JOBS}
+BLOCK_WRITE_TWIN = _suite("storage.block.seq-write-4m.twin", "MiB/s", True)
+"""`rbd bench` writing new objects from the same client, next to the fio write."""
+
+# suites/storage/test_object.py: S3 through the gateway, by operation.
+S3_OPS = ("put", "get", "mixed")
+S3_THROUGHPUT = {op: _suite(f"storage.s3.{op}.throughput", "MiB/s", True) for op in S3_OPS}
+S3_RATE = {op: _suite(f"storage.s3.{op}.ops", "ops/s", True) for op in S3_OPS}
+S3_LATENCY_P99 = {op: _suite(f"storage.s3.{op}.latency_p99", "ms", False) for op in S3_OPS}
+S3_ERRORS = {op: _suite(f"storage.s3.{op}.errors", "count", False) for op in S3_OPS}
+S3_TWIN = {op: _suite(f"storage.s3.{op}.twin", "MiB/s", True) for op in ("put", "get")}
+"""`rados bench` writing or reading 4 MiB objects from the same host, next to the S3 run."""
+
 _BY_PROBE = {"storage.rbd_write": RBD_WRITE, "storage.health": STORAGE_HEALTH}
 
 

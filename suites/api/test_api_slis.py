@@ -13,6 +13,7 @@ import statistics
 
 import pytest
 
+from harness.metrics import API_LOAD_P50, API_LOAD_P99, API_LOAD_RATE, POD_STARTUP_MAX, POD_STARTUP_P50
 from harness.plugin import Measure
 from harness.profile import Profile
 from harness.targets.base import Target, TargetError
@@ -37,14 +38,13 @@ def test_api_call_latency_under_load(api_load: LoadResult, verb: str, profile: P
                                      measure: Measure) -> None:
     figures = api_load.verb(verb)
     tags = {"verb": verb, "clients": CLIENTS}
-    measure("api.load.calls_per_s", figures.calls / api_load.duration_s, "1/s", higher_is_better=True,
-            **tags)
+    measure.figure(API_LOAD_RATE, figures.calls / api_load.duration_s, **tags)
     assert figures.calls > 0, f"no {verb} call was made in {api_load.duration_s:.1f} s"
     assert figures.errors == 0, (f"{figures.errors} of {figures.calls} {verb} calls failed "
                                  f"under {CLIENTS} clients, first: {figures.first_error}")
     assert figures.p50_ms is not None and figures.p99_ms is not None
-    measure("api.load.p50", figures.p50_ms, "ms", higher_is_better=False, **tags)
-    measure("api.load.p99", figures.p99_ms, "ms", higher_is_better=False, **tags)
+    measure.figure(API_LOAD_P50, figures.p50_ms, **tags)
+    measure.figure(API_LOAD_P99, figures.p99_ms, **tags)
     expect = profile.expectations
     limit = expect.api_list_p99_max_ms if verb == "list" else expect.api_call_p99_max_ms
     assert figures.p99_ms <= limit, (
@@ -58,8 +58,8 @@ def test_pod_startup_latency(target: Target, any_node: str, profile: Profile, me
     except TargetError as error:
         pytest.fail(f"pods on {any_node}: {error}")
     slowest, median = max(latencies), statistics.median(latencies)
-    measure("pod.startup.max", slowest, "s", higher_is_better=False, node=any_node)
-    measure("pod.startup.p50", median, "s", higher_is_better=False, node=any_node)
+    measure.figure(POD_STARTUP_MAX, slowest, node=any_node)
+    measure.figure(POD_STARTUP_P50, median, node=any_node)
     limit = profile.expectations.pod_startup_max_s
     assert slowest <= limit, (f"a pod on {any_node} took {slowest:.2f} s from create to Ready, over "
                               f"{limit:g} s (median {median:.2f} s of {len(latencies)})")

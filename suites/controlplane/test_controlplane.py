@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from harness.metrics import API_ROUNDTRIP_P50, API_ROUNDTRIP_P99
 from harness.plugin import Measure
 from harness.profile import Profile
 from harness.targets.base import Target, TargetError
@@ -81,8 +82,8 @@ def test_api_roundtrip_latency(target: Target, profile: Profile, measure: Measur
     assert len(latencies_ms) >= 20, f"only {len(latencies_ms)} roundtrips in {ROUNDTRIP_BUDGET_S:g} s"
     p50 = statistics.median(latencies_ms)
     p99 = statistics.quantiles(latencies_ms, n=100)[98]
-    measure("api.roundtrip.p50", p50, "ms", higher_is_better=False)
-    measure("api.roundtrip.p99", p99, "ms", higher_is_better=False)
+    measure.figure(API_ROUNDTRIP_P50, p50)
+    measure.figure(API_ROUNDTRIP_P99, p99)
     limit = profile.expectations.api_roundtrip_p99_max_ms
     assert p99 <= limit, f"API roundtrip p99 {p99:.1f} ms exceeds the profile's {limit:g} ms (p50 {p50:.1f})"
     assert len(latencies_ms) == ROUNDTRIPS, f"only {len(latencies_ms)} roundtrips in {ROUNDTRIP_BUDGET_S:g} s"

@@ -24,6 +24,17 @@ from typing import TypeVar
 
 import pytest
 
+from harness.metrics import (
+    PATH_KINDS,
+    ROUND_TRIP_P50,
+    ROUND_TRIP_P99,
+    ROUND_TRIP_RATE,
+    TCP_STREAM_GOODPUT,
+    TCP_STREAM_RETRANSMITS,
+    UDP_STREAM_GOODPUT,
+    UDP_STREAM_JITTER,
+    UDP_STREAM_LOSS,
+)
 from harness.plugin import Measure
 from harness.profile import Profile
 from harness.targets.base import Target
@@ -34,7 +45,7 @@ from harness.workloads.sockperf import RoundTrips
 SAMPLES = 3
 SECONDS = 2.0
 STREAMS = 4
-PATHS = ("node_to_node", "pod_to_pod")
+PATHS = PATH_KINDS
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.full_depth]
 T = TypeVar("T")
@@ -90,10 +101,10 @@ def test_tcp_stream(target: Target, profile: Profile, measure: Measure, paths: d
     goodput = [r.goodput_mbit for r in runs]
     median = statistics.median(goodput)
     tags = {"path": path.label, "streams": streams}
-    measure(f"network.{kind}.tcp_stream.goodput", median, "Mbit/s", higher_is_better=True,
-            ceiling=profile.switch.goodput_mbit, samples=goodput, **tags)
-    measure(f"network.{kind}.tcp_stream.retransmits", statistics.median(r.retransmits for r in runs),
-            "count", higher_is_better=False, samples=[r.retransmits for r in runs], **tags)
+    measure.figure(TCP_STREAM_GOODPUT[kind], median, ceiling=profile.switch.goodput_mbit, samples=goodput,
+                   **tags)
+    measure.figure(TCP_STREAM_RETRANSMITS[kind], statistics.median(r.retransmits for r in runs),
+                   samples=[r.retransmits for r in runs], **tags)
     bound, said = tcp_bound
     floor = profile.expectations.min_link_fraction * bound
     assert median >= floor, (
@@ -111,13 +122,11 @@ def test_udp_stream(target: Target, profile: Profile, measure: Measure, paths: d
     loss = [r.lost_percent or 0.0 for r in runs]
     goodput = [r.goodput_mbit for r in runs]
     tags = {"path": path.label, "offered_mbit": f"{offered:.0f}"}
-    measure(f"network.{kind}.udp_stream.goodput", statistics.median(goodput), "Mbit/s",
-            higher_is_better=True, ceiling=offered, samples=goodput, **tags)
-    measure(f"network.{kind}.udp_stream.loss", statistics.median(loss), "%", higher_is_better=False,
-            samples=loss, **tags)
+    measure.figure(UDP_STREAM_GOODPUT[kind], statistics.median(goodput), ceiling=offered, samples=goodput,
+                   **tags)
+    measure.figure(UDP_STREAM_LOSS[kind], statistics.median(loss), samples=loss, **tags)
     jitter = [r.jitter_ms or 0.0 for r in runs]
-    measure(f"network.{kind}.udp_stream.jitter", statistics.median(jitter), "ms", higher_is_better=False,
-            samples=jitter, **tags)
+    measure.figure(UDP_STREAM_JITTER[kind], statistics.median(jitter), samples=jitter, **tags)
     limit = profile.expectations.max_udp_loss_pct
     assert statistics.median(loss) <= limit, (
         f"{path.label} ({kind}): UDP offered at {offered:.0f} Mbit/s lost a median "
@@ -138,12 +147,9 @@ def test_round_trip_latency(target: Target, profile: Profile, measure: Measure, 
     p50 = [r.p50_us / 1000 for r in runs]
     p99 = [r.p99_us / 1000 for r in runs]
     rate = [r.per_second for r in runs]
-    measure(f"network.{kind}.round_trip.p50", statistics.median(p50), "ms", higher_is_better=False,
-            samples=p50, **tags)
-    measure(f"network.{kind}.round_trip.p99", statistics.median(p99), "ms", higher_is_better=False,
-            samples=p99, **tags)
-    measure(f"network.{kind}.round_trip.rate", statistics.median(rate), "1/s", higher_is_better=True,
-            samples=rate, **tags)
+    measure.figure(ROUND_TRIP_P50[kind], statistics.median(p50), samples=p50, **tags)
+    measure.figure(ROUND_TRIP_P99[kind], statistics.median(p99), samples=p99, **tags)
+    measure.figure(ROUND_TRIP_RATE[kind], statistics.median(rate), samples=rate, **tags)
     limit = profile.expectations.round_trip_p99_max_ms
     assert statistics.median(p99) <= limit, (
         f"{path.label} ({kind}): round-trip p99 {statistics.median(p99):.3f} ms is over {limit:g} ms "

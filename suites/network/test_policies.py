@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from harness.metrics import POLICY_MATRIX_SECONDS
 from harness.netpol.engine import expected_matrix, expected_peer_matrix
 from harness.netpol.load import cluster_from_objects, parse_policies
 from harness.netpol.matrix import Matrix, diff, policy_matrix_timeline
@@ -119,8 +120,7 @@ def test_policy_matrix(target: Target, matrix_pods: dict[str, Pod], case: str, m
         observed, attempts = _observe_until_in_force(target, list(matrix_pods.values()), expected, peers)
     finally:
         target.network.apply_policies([])
-    measure("network.policy_matrix.seconds", time.monotonic() - began, "s", higher_is_better=False,
-            case=case, attempts=attempts)
+    measure.figure(POLICY_MATRIX_SECONDS, time.monotonic() - began, case=case, attempts=attempts)
     record_timeline(f"policy-matrix {case}", "policy-matrix", policy_matrix_timeline(expected, observed))
     mismatches = diff(expected, observed)
     shown = "\n".join(f"  {m}" for m in mismatches[:MAX_SHOWN])

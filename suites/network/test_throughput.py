@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from harness.metrics import GOODPUT
+from harness.metrics import GOODPUT, RETRANSMITS, TWIN_GOODPUT
 from harness.plugin import Depth, Measure
 from harness.profile import Profile
 from harness.targets.base import Target
@@ -122,10 +122,9 @@ def _record_and_check(judged: Judged, *, kind: str, profile: Profile, measure: M
     fraction = profile.expectations.min_link_fraction
     tags = {"sender": result.sender, "receiver": result.receiver}
     measure.figure(GOODPUT[kind], result.goodput_mbit, ceiling=ceiling, **tags)
-    measure(f"network.{kind}.retransmits", result.retransmits, "count", higher_is_better=False, **tags)
+    measure.figure(RETRANSMITS[kind], result.retransmits, **tags)
     if judged.twin is not None:
-        measure(f"network.{kind}.twin_goodput", judged.twin.goodput_mbit, "Mbit/s", higher_is_better=True,
-                ceiling=ceiling, **tags)
+        measure.figure(TWIN_GOODPUT[kind], judged.twin.goodput_mbit, ceiling=ceiling, **tags)
     floor = fraction * judged.bound_mbit
     bound = f"{ceiling:g}" if judged.bound_mbit >= ceiling else f"the twin path's {judged.bound_mbit:.0f}"
     note = f"; {judged.note}" if judged.note else ""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from harness.metrics import BLOCK_BANDWIDTH, BLOCK_CLAT_P99, BLOCK_IOPS, BLOCK_WRITE_TWIN
 from harness.plugin import Depth, Measure
 from harness.profile import Profile
 from harness.roofline import StorageRoofline
@@ -82,10 +83,9 @@ def volume(target: Target, runs: BlockRuns) -> Iterator[BlockVolume]:
 
 def _record(result: FioResult, job: FioJob, measure: Measure, *, ceiling: float | None = None) -> None:
     tags = {"job": result.job, "rw": job.rw, "bs": job.block_size}
-    measure(f"storage.block.{result.job}.bandwidth", result.bandwidth_mib_s, "MiB/s",
-            higher_is_better=True, ceiling=ceiling, **tags)
-    measure(f"storage.block.{result.job}.iops", result.iops, "IOPS", higher_is_better=True, **tags)
-    measure(f"storage.block.{result.job}.clat_p99", result.clat_p99_ms, "ms", higher_is_better=False, **tags)
+    measure.figure(BLOCK_BANDWIDTH[result.job], result.bandwidth_mib_s, ceiling=ceiling, **tags)
+    measure.figure(BLOCK_IOPS[result.job], result.iops, **tags)
+    measure.figure(BLOCK_CLAT_P99[result.job], result.clat_p99_ms, **tags)
 
 
 def _check(result: FioResult, *, fraction: float, ceiling: float, bottleneck: str) -> None:
@@ -103,7 +103,7 @@ def test_seq_write_4m(target: Target, profile: Profile, measure: Measure, volume
     now (on the lab it is the machine's CPU, not the link, that binds both on a busy day)."""
     ceiling = roofline.block_write()
     twin = target.storage.block_write_twin(on=BLOCK_CLIENT, total_mib=runs.twin_mib)
-    record_twin(measure, "storage.block.seq-write-4m.twin", twin, ceiling)
+    record_twin(measure, BLOCK_WRITE_TWIN, twin, ceiling)
     job = runs.jobs[SEQ_WRITE_4M.name]
     result = target.storage.run_fio(volume, job)
     if result.io_mib >= runs.image_mib:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from harness.metrics import S3_TWIN
+from harness.metrics import S3_ERRORS, S3_LATENCY_P99, S3_RATE, S3_THROUGHPUT, S3_TWIN
 from harness.plugin import Depth, Measure
 from harness.profile import Profile
 from harness.roofline import Ceiling, StorageRoofline
@@ -64,11 +64,11 @@ def twins(target: Target, depth: Depth) -> ObjectTwins:
 def _record(bench: S3Phases, op: str, size: int, measure: Measure, ceiling: float | None) -> float:
     phase = bench.phase(op, size)
     tags = {"op": op, "object_size": size, "tool": bench.tool}
-    measure(f"storage.s3.{op}.throughput", phase.throughput_mib_s, "MiB/s", higher_is_better=True,
-            ceiling=ceiling, samples=bench.samples.get((op, size), ()), **tags)
-    measure(f"storage.s3.{op}.ops", phase.ops_per_s, "ops/s", higher_is_better=True, **tags)
-    measure(f"storage.s3.{op}.latency_p99", phase.latency_p99_ms, "ms", higher_is_better=False, **tags)
-    measure(f"storage.s3.{op}.errors", phase.errors, "count", higher_is_better=False, **tags)
+    measure.figure(S3_THROUGHPUT[op], phase.throughput_mib_s, ceiling=ceiling,
+                   samples=bench.samples.get((op, size), ()), **tags)
+    measure.figure(S3_RATE[op], phase.ops_per_s, **tags)
+    measure.figure(S3_LATENCY_P99[op], phase.latency_p99_ms, **tags)
+    measure.figure(S3_ERRORS[op], phase.errors, **tags)
     assert phase.errors == 0, f"{op}: {phase.errors} errors, first: {phase.first_error}"
     return phase.throughput_mib_s
 
@@ -138,13 +138,12 @@ def test_mixed_load(target: Target, bucket: Bucket, measure: Measure, s3_tool: S
     tool = f"warp {result.version}"
     for done in result.ops:
         tags = {"op": done.op, "object_size": MEDIUM, "tool": tool}
-        measure("storage.s3.mixed.ops", done.ops_per_s, "ops/s", higher_is_better=True,
-                samples=[s.ops_per_s for s in done.samples], **tags)
+        measure.figure(S3_RATE["mixed"], done.ops_per_s, samples=[s.ops_per_s for s in done.samples], **tags)
         if done.op in ("get", "put"):
-            measure("storage.s3.mixed.throughput", done.throughput_mib_s, "MiB/s", higher_is_better=True,
-                    samples=[s.mib_s for s in done.samples], **tags)
-        measure("storage.s3.mixed.latency_p99", done.latency_p99_ms, "ms", higher_is_better=False, **tags)
-        measure("storage.s3.mixed.errors", done.errors, "count", higher_is_better=False, **tags)
+            measure.figure(S3_THROUGHPUT["mixed"], done.throughput_mib_s,
+                           samples=[s.mib_s for s in done.samples], **tags)
+        measure.figure(S3_LATENCY_P99["mixed"], done.latency_p99_ms, **tags)
+        measure.figure(S3_ERRORS["mixed"], done.errors, **tags)
     failed = [f"{o.op}: {o.errors} ({o.first_error})" for o in result.ops if o.errors]
     assert not failed, f"mixed load at 1 MiB had errors: {'; '.join(failed)}"
     assert all(o.requests > 0 for o in result.ops), "an operation of the mixed load never ran"

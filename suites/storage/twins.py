@@ -3,15 +3,15 @@ the link (`harness.workloads.cephbench` says what a twin is)."""
 
 from __future__ import annotations
 
+from harness.metrics import MetricSpec
 from harness.plugin import Measure
 from harness.roofline import Ceiling
 from harness.workloads.cephbench import Twin
 
 
-def record_twin(measure: Measure, metric: str, twin: Twin, ceiling: Ceiling) -> None:
+def record_twin(measure: Measure, spec: MetricSpec, twin: Twin, ceiling: Ceiling) -> None:
     """The twin's figure beside the harness's, with the command a user would type to repeat it."""
-    measure(metric, twin.bandwidth_mib_s, "MiB/s", higher_is_better=True, ceiling=ceiling.mib_s,
-            tool=twin.command, where=twin.where)
+    measure.figure(spec, twin.bandwidth_mib_s, ceiling=ceiling.mib_s, tool=twin.command, where=twin.where)
 
 
 def judge_against_twin(what: str, value: float, *, twin: Twin, ceiling: Ceiling, fraction: float,

@@ -59,3 +59,21 @@ def test_trended_figures_have_a_measurement_name_and_a_direction() -> None:
     assert metrics.chaos_metric("io", metrics.LONGEST_STALL) == "chaos.io.longest_stall_s"
     assert set(metrics.timed_from("undo")) == {metrics.OK_AFTER_POWER_ON.name}
     assert metrics.LONGEST_UNAVAILABLE.name in metrics.timed_from("fault")
+
+
+def test_every_suite_figure_comes_from_the_catalogue() -> None:
+    """Suites record through `measure.figure(spec, ...)`: a name, unit or direction spelled in a
+    suite would be a second spelling of a catalogued figure."""
+    import re
+    from pathlib import Path
+
+    suites = Path(__file__).resolve().parents[2] / "suites"
+    inline = [f"{path.relative_to(suites)}:{number}" for path in sorted(suites.rglob("*.py"))
+              for number, line in enumerate(path.read_text().splitlines(), 1)
+              if re.search(r"\bmeasure\(\s*f?[\"']", line)]
+    assert inline == []
+    specs = {spec for spec in vars(metrics).values() if isinstance(spec, metrics.MetricSpec)}
+    specs |= {spec for table in vars(metrics).values() if isinstance(table, dict)
+              for spec in table.values() if isinstance(spec, metrics.MetricSpec)}
+    names = [spec.name for spec in specs if spec.source == "suite"]
+    assert len(names) == len(set(names)), "a suite figure catalogued twice, differently"
