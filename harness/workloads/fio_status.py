@@ -6,7 +6,10 @@ report every second instead. The fio manual says of `--status-interval`: "Force 
 dump of cumulative (from job start) values at time intervals", so each report carries, per
 direction, the completed I/O count (`lat_ns.N`), bytes (`io_bytes`), and the mean and maximum of
 the total latency (`lat_ns`, submission to completion, the same latency the lab's `_lat.log`
-holds), stamped with the epoch time of the report (`timestamp_ms`).
+holds), stamped with the epoch time of the report (`timestamp_ms`). The manual also warns that
+the JSON output then "technically isn't valid json, since the output will be collated sets of
+valid json": the stream is cut into reports here. `lat_ns.N` is in fio's JSON since fio 3.18
+(stat.c, 2020), `timestamp_ms` since 2016.
 
 Consecutive reports give what completed in between: how many I/Os, how many bytes, the sum of
 their latencies (mean x N, differenced) and, when the maximum rose, the one I/O that set it.
@@ -59,8 +62,8 @@ def _report(document: dict[str, Any], raw: str, direction: str) -> StatusReport:
                             io_bytes=int(stats["io_bytes"]), latency_mean_ns=float(latency["mean"]),
                             latency_max_ns=float(latency["max"]), error=int(job.get("error", 0)), raw=raw)
     except (KeyError, IndexError, TypeError, ValueError) as error:
-        raise FioOutputError(f"a fio status report lacks {error} (fio 3.x reports lat_ns.N, "
-                             "io_bytes and timestamp_ms)") from None
+        raise FioOutputError(f"a fio status report lacks {error} (fio 3.18 and later report "
+                             "lat_ns.N, io_bytes and timestamp_ms)") from None
 
 
 def parse_status_stream(text: str, *, direction: str = "write") -> list[StatusReport]:
