@@ -13,6 +13,7 @@ from harness.chaos.refusals import target_refusals
 from harness.profile import load_profile
 from harness.targets import make_target
 from tests.kubernetes.fakecluster import FakeCluster, fake_cluster
+from tests.kubernetes.storagefixtures import storage_profile
 from tests.kubernetes.test_suites_on_fakes import ROOT, run_harness
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -57,6 +58,14 @@ def test_talos_without_a_bmc_refuses_exactly_what_it_cannot_do(no_bmc: FakeClust
     assert found["etcd-leader-killed"] == [] and found["etcd-leader-stopped"] == []
     assert found["vip-holder-reboot"] == []
     assert found["lb-announcer-reboot"] == []
+
+
+def test_talos_with_a_bmc_and_rook_runs_every_shipped_scenario(cluster: FakeCluster) -> None:
+    """The crash (a kill pod) and the OSD scenario's writer (a fio pod on a Rook PVC) included."""
+    talos = make_target("kubernetes", load_profile(storage_profile(cluster)), run_id=RUN)
+    assert {path.stem: target_refusals(load_scenario(path), talos) for path in SCENARIOS} == {
+        path.stem: [] for path in SCENARIOS}
+    assert cluster.talos_calls() == [] and cluster.api.calls == []
 
 
 def test_the_dry_run_says_which_scenarios_talos_refuses_and_why(no_bmc: FakeCluster) -> None:
