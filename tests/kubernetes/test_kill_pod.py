@@ -1,7 +1,8 @@
 """`kill etcd` on Talos: the kill pod's real script against a node's /proc of stand-in processes
 (`fakekillpods.py`: every PID there is a process of this test), a fake machined that restarts
 etcd, and the fake talosctl that reports it. The kill is stamped at the second the pod killed,
-only etcd dies, and the undo waits for machined's restart instead of starting anything."""
+only etcd dies, and the undo waits for machined's restart instead of starting anything; a short
+crash scenario runs through the runner, its figures counted from the kill's second."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+import yaml
 
+from harness.chaos import load_scenario
+from harness.chaos.runner import RunContext, run_scenario
 from harness.targets.base import TargetError
 from harness.targets.kubernetes import KubernetesTarget
 from harness.targets.kubernetes.faults import TalosFaults
@@ -115,3 +119,35 @@ def test_the_dry_run_shows_the_kill_pod_and_refuses_nothing(cluster: FakeCluster
     assert "schema: valid" in section and "hostPID: true" in section
     assert "service etcd says Running, health OK" in done.stdout
     assert cluster.api.calls == [] and cluster.talos_calls() == []
+
+
+SCENARIO = {
+    "title": "etcd leader killed (short)",
+    "steady_state": [{"probe": "controlplane.members_healthy", "tolerance": 3},
+                     {"probe": "controlplane.one_leader", "tolerance": "ok"}],
+    "method": [{"name": "kill etcd on the leader", "action": "kill", "service": "etcd",
+                "target": "controlplane.etcd_leader", "duration_s": 1}],
+    "observe": {"leader": {"probe": "controlplane.leader", "rate_hz": 5, "duration_s": 4,
+                           "lead_s": 0.5, "timeout_s": 2}},
+    "expectations": ["leader.changes >= 1"],
+    "rollbacks": [],
+    "recovery_timeout_s": 10,
+}
+
+
+def test_the_crash_scenario_runs_through_the_runner_from_the_kill_second(
+        target: KubernetesTarget, machined: FakeMachined, tmp_path: Path) -> None:
+    path = tmp_path / "etcd-killed.yaml"
+    path.write_text(yaml.safe_dump(SCENARIO))
+    leader = target.controlplane.leader()
+    etcd = machined.etcd[str(leader)]
+    result = run_scenario(load_scenario(path), context=RunContext(
+        target=target, profile=target.profile, source=str(path), lock_path=tmp_path / "lock"))
+    assert result.status == "completed" and not result.deviated, result.error
+    assert result.bindings == {"controlplane.etcd_leader": leader}
+    assert etcd.returncode == -9
+    kill = next(e for e in result.events if e.kind == "kill")
+    assert result.fault_at == kill.time == int(kill.time)  # figures count from the kill's second
+    assert [e.kind for e in result.events] == ["kill", "restart"]
+    assert [r.ok for r in result.expectations] == [True]  # a new leader was elected
+    assert alive(machined.etcd[str(leader)])  # machined's restart, which the undo waited for
