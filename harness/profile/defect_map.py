@@ -268,6 +268,10 @@ NOT_YET: dict[str, frozenset[str]] = {
                        "api.time_to_recovery_s", "api.availability_pct"),
         *_scenario_ids("lb-announcer-reboot", "announcer.changes", "http.availability_pct",
                        "http.longest_unavailable_s", "http.time_to_recovery_s"),
+        # New in issue 15 part 4 (full depth only): 1 MiB PUT/GET and warp's mixed load, judged on
+        # errors alone. rgw-down errors them at the bucket, but no proof has run them at full depth
+        # yet; a defect that makes the gateway answer some requests with errors would be their own.
+        *_ids(OBJECT, "test_medium_objects", "test_mixed_load"),
     }),
     KUBE_LAB: frozenset({
         # The session itself reaches the API through the VIP (the lab's kubeconfig names it), so a
