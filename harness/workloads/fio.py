@@ -7,11 +7,18 @@ bounded: `size` caps the bytes written, `runtime_s` the time.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 MIB = 1 << 20
+
+
+if TYPE_CHECKING:
+    from harness.workloads.fio_status import StatusReport
+
+MIN_SAMPLE_S = 0.5
 
 
 class FioOutputError(ValueError):
@@ -36,6 +43,9 @@ class FioJob:
     """Cap the bandwidth (a background writer in a chaos scenario must leave the machine room)."""
     latency_log: str | None = None
     """Path prefix: fio then logs every I/O's completion (epoch ms) and latency to `<prefix>_lat.log`."""
+    per_second: bool = False
+    """fio prints its cumulative report every second too (`--status-interval=1`): the result then
+    carries the bandwidth and IOPS of each second as samples."""
 
     @property
     def is_write(self) -> bool:
@@ -58,6 +68,8 @@ def job_flags(job: FioJob) -> list[str]:
         flags.append(f"--ramp_time={job.ramp_s}")
     if job.rate_mib_s:
         flags.append(f"--rate={job.rate_mib_s}m")
+    if job.per_second:
+        flags.append("--status-interval=1")
     return flags
 
 
@@ -112,6 +124,9 @@ class FioResult:
     clat_p99_ms: float
     clat_max_ms: float
     errors: int = 0
+    bandwidth_samples: tuple[float, ...] = ()
+    """MiB/s of each second, when the job asked for `per_second` reports."""
+    iops_samples: tuple[float, ...] = ()
 
 
 def _direction(job: dict[str, Any]) -> str:
@@ -125,10 +140,18 @@ def _percentile(clat: dict[str, Any], key: str) -> float:
 
 
 def parse_fio(text: str) -> FioResult:
-    """The first job of `fio --output-format=json`; the direction that moved the data."""
-    start = text.find("{")  # librbd may print a warning line before the JSON
+    """The first job of `fio --output-format=json`; the direction that moved the data. With
+    per-second reports (`--status-interval`) the last is fio's final one, and consecutive
+    reports give each second's bandwidth and IOPS."""
+    from harness.workloads import fio_status  # it reads fio's reports with this module's types
+
+    final = text
+    if text.count(fio_status.REPORT_START) > 1:
+        reports = fio_status.parse_status_stream(text, direction="write")
+        final = reports[-1].raw if reports else text
+    start = final.find("{")  # librbd may print a warning line before the JSON
     try:
-        data = json.loads(text[start:]) if start >= 0 else None
+        data = json.loads(final[start:]) if start >= 0 else None
     except json.JSONDecodeError as error:
         raise FioOutputError(f"fio output is not JSON: {text[:120]!r}") from error
     if not isinstance(data, dict) or not data.get("jobs"):
@@ -146,4 +169,30 @@ def parse_fio(text: str) -> FioResult:
                      clat_p50_ms=_percentile(clat, "50.000000"),
                      clat_p99_ms=_percentile(clat, "99.000000"),
                      clat_max_ms=float(clat.get("max", 0)) / 1e6,
-                     errors=int(job.get("error", 0)))
+                     errors=int(job.get("error", 0)),
+                     **_per_second(text, direction) if final is not text else {})
+
+
+def _in_ramp(report: StatusReport) -> bool:
+    """Whether fio was still in its `ramp_time` at this report: its counters restart when the
+    ramp ends, so an interval that begins in it straddles the restart."""
+    job = json.loads(report.raw)["jobs"][0]
+    given = str((job.get("job options") or {}).get("ramp_time", "0"))
+    ramp = float(given.rstrip("s") or 0) if given.rstrip("s").replace(".", "", 1).isdigit() else 0.0
+    return ramp > 0 and float(job.get("elapsed", 0)) <= ramp
+
+
+def _per_second(text: str, direction: str) -> dict[str, tuple[float, ...]]:
+    """Each second's MiB/s and IOPS, from the differences of consecutive cumulative reports. The
+    final report comes when the job ends, a fraction of a second after the last periodic one:
+    an interval under half a second is too short to stand for a second of the run, so it is left out."""
+    from harness.workloads import fio_status
+
+    reports = fio_status.parse_status_stream(text, direction=direction)
+    bandwidth, iops = [], []
+    for before, after in itertools.pairwise(reports):
+        seconds = after.time - before.time
+        if seconds >= MIN_SAMPLE_S and not _in_ramp(before):
+            bandwidth.append((after.io_bytes - before.io_bytes) / MIB / seconds)
+            iops.append((after.completed - before.completed) / seconds)
+    return {"bandwidth_samples": tuple(bandwidth), "iops_samples": tuple(iops)}
