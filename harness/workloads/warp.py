@@ -163,6 +163,7 @@ class WarpOp:
     latency_p50_ms: float
     latency_p99_ms: float
     samples: tuple[WarpSample, ...]
+    """Empty when warp measured no whole second of it (then every rate is 0)."""
     first_error: str = ""
 
     def as_phase(self) -> S3PhaseResult:
@@ -189,9 +190,16 @@ class WarpResult:
     ops: tuple[WarpOp, ...]
 
     def op(self, name: str) -> WarpOp:
+        """The operation's figures; a WarpError when warp measured no whole second of it (a
+        run too short, or a stray request: a GET run may report one PUT of its upload)."""
         for found in self.ops:
-            if found.op == name:
+            if found.op == name and found.samples:
                 return found
+            if found.op == name:
+                raise WarpError(
+                    f"warp measured no whole second of {name} ({found.requests} requests): "
+                    f"the run was too short (it leaves out {UNMEASURED_S} s)"
+                )
         raise KeyError(f"warp reported no {name} ({', '.join(o.op for o in self.ops) or 'nothing'})")
 
 
@@ -210,16 +218,11 @@ def _latency(aggregate: dict[str, Any]) -> tuple[float, float]:
 
 def _op(name: str, aggregate: dict[str, Any]) -> WarpOp:
     throughput = aggregate["throughput"]
-    window_ms = throughput.get("measure_duration_millis", 0)
-    segmented = throughput.get("segmented")
-    if not window_ms or not segmented:
-        raise WarpError(
-            f"warp measured no whole second of {name} ({aggregate['total_requests']} "
-            f"requests): the run was too short (it leaves out {UNMEASURED_S} s)"
-        )
+    segments = (throughput.get("segmented") or {}).get("segments") or []
+    window_ms = throughput.get("measure_duration_millis", 0) if segments else 0
     samples = tuple(
         WarpSample(offset_s=i, mib_s=s["bytes_per_sec"] / MIB, ops_per_s=s["obj_per_sec"])
-        for i, s in enumerate(segmented["segments"])
+        for i, s in enumerate(segments)
     )
     p50, p99 = _latency(aggregate)
     objects = aggregate["total_objects"]
@@ -230,8 +233,8 @@ def _op(name: str, aggregate: dict[str, Any]) -> WarpOp:
         requests=aggregate["total_requests"],
         errors=aggregate["total_errors"],
         seconds=window_ms / 1000,
-        throughput_mib_s=throughput["bytes"] * 1000 / window_ms / MIB,
-        ops_per_s=throughput["ops"] * 1000 / window_ms,
+        throughput_mib_s=throughput["bytes"] * 1000 / window_ms / MIB if window_ms else 0.0,
+        ops_per_s=throughput["ops"] * 1000 / window_ms if window_ms else 0.0,
         latency_p50_ms=p50,
         latency_p99_ms=p99,
         samples=samples,

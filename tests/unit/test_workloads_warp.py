@@ -108,7 +108,20 @@ def test_errors_and_short_runs_are_reported() -> None:
     short = copy.deepcopy(document)
     del short["by_op_type"]["PUT"]["throughput"]["segmented"]
     with pytest.raises(WarpError, match="too short"):
-        parse_warp(json.dumps(short))
+        parse_warp(json.dumps(short)).op("put")
+
+
+def test_a_stray_request_beside_the_measured_operation_is_no_error() -> None:
+    """Seen on the lab: a GET run's report held one PUT (of its upload) and no second of it."""
+    document = json.loads(text("warp-put-64k-lab.json"))
+    stray = copy.deepcopy(document["by_op_type"]["PUT"])
+    stray["throughput"] = {"errors": 0, "measure_duration_millis": 0, "bytes": 0, "objects": 0, "ops": 0}
+    stray.update(total_requests=1, total_objects=1)
+    document["by_op_type"]["GET"] = stray
+    result = parse_warp(json.dumps(document))
+    assert result.op("put").throughput_mib_s > 0
+    with pytest.raises(WarpError, match=r"no whole second of get \(1 requests\)"):
+        result.op("get")
 
 
 @pytest.mark.parametrize("broken", ["", "warp: Error preparing server", "{}", '{"by_op_type": 3}'])
