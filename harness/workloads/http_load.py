@@ -136,10 +136,6 @@ class HttpLoadResult:
         return self.per_backend.get(backend, 0) / answered if answered else 0.0
 
     @property
-    def per_second_mean(self) -> float | None:
-        return statistics.fmean(self.per_second) if self.per_second else None
-
-    @property
     def per_second_cv(self) -> float | None:
         """Coefficient of variation of the per-second counts (needs two whole seconds)."""
         if len(self.per_second) < 2:
