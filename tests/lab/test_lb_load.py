@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness.targets.base import TargetError
 from harness.targets.lab import LabTarget, net, procs
-from harness.targets.lab.load_host import load_node
+from harness.targets.lab.load_host import load_generator, load_node
 from harness.workloads import locust_run
 from harness.workloads.http_load import LoadSpec
 
@@ -45,3 +46,16 @@ def test_interrupted_distributed_run_leaves_nothing(lab: LabTarget,
         lab.network.http_load(lb, LoadSpec(users=4, seconds=30, workers=2))
     assert len(seen) == 2 and not [p for p in seen if procs.alive(p)]
     _load_host_gone(lab)
+
+
+def test_a_busy_load_host_is_refused_and_left_alone(lab: LabTarget) -> None:
+    with load_generator(lab.plan) as host:
+        sleeper = procs.start(["sleep", "20"], netns=host.name, log=lab.plan.log_path(host.name, "t"),
+                              pid_file=lab.plan.pid_path(host.name, "t"))
+        with pytest.raises(TargetError, match="in use by another run"), load_generator(lab.plan):
+            pass
+        assert procs.alive(sleeper) and host.name in net.namespaces()  # the other run's, untouched
+    assert not procs.alive(sleeper)
+    _load_host_gone(lab)
+    lab.plan.pid_path(host.name, "t").unlink(missing_ok=True)
+    lab.plan.log_path(host.name, "t").unlink(missing_ok=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from harness.targets.base import TargetError
 from harness.targets.lab import net, procs
 from harness.targets.lab.config import LabNode, LabPlan, side_host
 
@@ -44,8 +45,13 @@ def remove(plan: LabPlan) -> None:
 
 @contextmanager
 def load_generator(plan: LabPlan) -> Iterator[LabNode]:
-    """The load host, up on the bridge while the context lasts."""
+    """The load host, up on the bridge while the context lasts. Refused while another run's
+    processes live there (the lab has one load host; a stale empty one is taken over)."""
     host = load_node(plan)
+    busy = procs.netns_pids(host.name) if host.name in net.namespaces() else []
+    if busy:
+        raise TargetError(f"the lab's load host {host.name} is in use by another run: "
+                          f"{procs.describe(busy)}")
     try:
         net.node_up(plan, host)
         yield host
