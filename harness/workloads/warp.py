@@ -126,8 +126,11 @@ def locate() -> Path:
         answer = subprocess.run(
             [str(BUILD), "--where"], capture_output=True, text=True, timeout=30, check=False
         )
-        if answer.returncode != 0:
+        if answer.returncode == 3:
             raise WarpError("warp is not built: run tools/build-warp (about 5 min the first time)")
+        if answer.returncode != 0:  # no Go: the cache key names the Go version
+            said = (answer.stderr.strip().splitlines() or ["no reason given"])[-1]
+            raise WarpError(f"cannot find warp's build: {said}")
         found = Path(answer.stdout.strip())
     else:
         raise WarpError(f"no warp: set {BINARY_ENV} to a warp binary")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,11 @@ def test_warp_goes_only_to_the_lab_gateway(storage: LabStorage, endpoint: str) -
     spec = WarpSpec(op="put", endpoint=endpoint, bucket="b", object_size=65536, duration_s=6)
     with pytest.raises(TargetError, match=re.escape("only at the lab's gateway http://198.18.0.14:7480")):
         storage.run_warp(bucket(endpoint), spec)
+
+
+def test_an_empty_cache_says_how_to_build_warp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(warp.BINARY_ENV, raising=False)
+    monkeypatch.setenv("CLUSTER_HARNESS_CACHE", str(tmp_path))
+    said = "warp is not built: run tools/build-warp" if shutil.which("go") else "Go is needed"
+    with pytest.raises(WarpError, match=said):
+        warp.locate()
