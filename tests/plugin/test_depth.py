@@ -61,8 +61,8 @@ def test_always():
 
 @pytest.mark.parametrize(("args", "ran"), [((), ["test_always"]),
                                            (("--depth", "full"), ["test_always", "test_deep"])])
-def test_full_depth_benchmarks_are_left_out_of_the_acceptance_run(project: pytest.Pytester,
-                                                                  args: tuple[str, ...], ran: list[str]) -> None:
+def test_full_depth_benchmarks_are_left_out_of_the_acceptance_run(
+        project: pytest.Pytester, args: tuple[str, ...], ran: list[str]) -> None:
     project.makepyfile(**{"suites/test_deep": DEEP})
     result = project.runpytest_subprocess(*harness_args(*args, "suites"))
     result.assert_outcomes(passed=len(ran), deselected=2 - len(ran))

@@ -64,7 +64,7 @@ def test_sockperf_summary_gives_round_trip_percentiles_and_rate() -> None:
 
 
 def test_sockperf_without_a_summary_says_what_it_printed() -> None:
-    with pytest.raises(sockperf.SockperfError, match="no latency summary: .*Connection refused"):
+    with pytest.raises(sockperf.SockperfError, match=r"no latency summary: .*Connection refused"):
         sockperf.parse("sockperf: ERROR: Connection refused\n", client="cp1", server="wk1")
     text = (DATA / "sockperf-ping-pong-tcp-lab.txt").read_text().replace("ReceivedMessages=7435",
                                                                         "ReceivedMessages=0")
