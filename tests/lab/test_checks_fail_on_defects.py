@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile.defect_map import LAB, proofs
+from harness.profile.defect_map import LAB, Proof, proofs
 from harness.targets.lab import LabTarget
 from tests.lab.harness_run import defect_profile, run_harness
 
 pytestmark = pytest.mark.lab
 
 SUITE_DEFECTS = {p.defect: p for p in proofs(LAB) if p.runs == ("suites/controlplane",)}
-SCENARIO_DEFECTS = {p.defect: p for p in proofs(LAB) if p.runs[0].startswith("scenarios/")
-                    and not p.storage and "lb-announcer" not in p.runs[0]}
+SCENARIO_PROOFS = [p for p in proofs(LAB) if p.runs[0].startswith("scenarios/")
+                   and not p.storage and "lb-announcer" not in p.runs[0]]
 
 
 @pytest.mark.parametrize("defect", sorted(SUITE_DEFECTS))
@@ -33,10 +33,11 @@ def test_controlplane_checks_fail_on_their_defect(shared_lab: LabTarget, tmp_pat
     assert len(run.outcomes()) == 8
 
 
-@pytest.mark.parametrize("defect", sorted(SCENARIO_DEFECTS))
-def test_scenario_fails_on_its_defect(shared_lab: LabTarget, tmp_path: Path, defect: str) -> None:
-    proof = SCENARIO_DEFECTS[defect]
-    run = run_harness(tmp_path, *proof.runs, "--allow-disruption", profile=defect_profile(tmp_path, defect))
+@pytest.mark.parametrize("proof", SCENARIO_PROOFS, ids=[
+    f"{p.defect}-{Path(p.runs[0]).stem}" for p in SCENARIO_PROOFS])
+def test_scenario_fails_on_its_defect(shared_lab: LabTarget, tmp_path: Path, proof: Proof) -> None:
+    run = run_harness(tmp_path, *proof.runs, "--allow-disruption",
+                      profile=defect_profile(tmp_path, proof.defect))
     assert run.returncode == 1, run.output
     assert run.failed() == proof.names, run.output
     # Exactly these, as the map says, and perhaps those it says a run may push over the limit:

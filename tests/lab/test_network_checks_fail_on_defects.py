@@ -18,7 +18,7 @@ from tests.lab.harness_run import defect_profile, run_harness
 pytestmark = pytest.mark.lab
 
 SUITE_PROOFS = [p for p in proofs(LAB) if p.runs[0].startswith("suites/network")]
-LB_FAILOVER = next(p for p in proofs(LAB) if p.runs == ("scenarios/lb-announcer-power-loss.yaml",))
+LB_FAILOVERS = [p for p in proofs(LAB) if p.runs[0].startswith("scenarios/lb-announcer-")]
 
 
 @pytest.mark.parametrize("proof", SUITE_PROOFS, ids=[
@@ -36,12 +36,13 @@ def test_healthy_network_suite_passes(shared_lab: LabTarget, tmp_path: Path) -> 
     assert len(run.timelines("policy-matrix")) == len(CASES)
 
 
-def test_lb_failover_scenario_fails_when_the_announcer_is_stuck(shared_lab: LabTarget,
-                                                                 tmp_path: Path) -> None:
-    run = run_harness(tmp_path, *LB_FAILOVER.runs, "--allow-disruption",
-                      profile=defect_profile(tmp_path, LB_FAILOVER.defect))
+@pytest.mark.parametrize("proof", LB_FAILOVERS, ids=[Path(p.runs[0]).stem for p in LB_FAILOVERS])
+def test_lb_failover_scenario_fails_when_the_announcer_is_stuck(shared_lab: LabTarget, tmp_path: Path,
+                                                                 proof: Proof) -> None:
+    run = run_harness(tmp_path, *proof.runs, "--allow-disruption",
+                      profile=defect_profile(tmp_path, proof.defect))
     assert run.returncode == 1, run.output
-    assert run.failed() == LB_FAILOVER.names, run.output
-    unmet, proof = run.unmet(), LB_FAILOVER
+    assert run.failed() == proof.names, run.output
+    unmet = run.unmet()
     assert proof.expectations <= unmet <= proof.expectations | proof.expectations_may, run.output
     assert "announcer.changes = 0, expected >= 1: NOT met" in run.output
