@@ -3,7 +3,6 @@ policies compiled to nftables, iperf3 between namespaces)."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -13,12 +12,12 @@ from typing import Any
 
 from harness.profile import Profile
 from harness.targets.base import EventLog, TargetError
-from harness.targets.lab import lb, net, pods, policy_enforcer, policy_peers, procs, round_trips, twin_path
+from harness.targets.lab import client_server, lb, net, pods, policy_enforcer, policy_peers, twin_path
 from harness.targets.lab.config import LabPlan
 from harness.targets.lab.load_host import load_generator
 from harness.targets.lab.probe_agents import ProbeAgents
 from harness.targets.network import Endpoint, LoadBalancer, Network, Peer, Pod, PodSpec
-from harness.workloads import iperf3, locust_run
+from harness.workloads import iperf3, locust_run, sockperf
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
 from harness.workloads.http_load import HttpLoadResult, LoadSpec
 from harness.workloads.iperf3 import Iperf3Result
@@ -209,9 +208,18 @@ class LabNetwork(Network):
                             streams=streams, udp_mbit=udp_mbit)
 
     def round_trips(self, *, client: Endpoint, server: Endpoint, seconds: float = 2.0) -> RoundTrips:
-        src, dst = self._place(client), self._place(server)
-        return round_trips.measure(src.netns, dst.netns, client=(src.address, src.label),
-                                   server=(dst.address, dst.label), port=self._next_port(), seconds=seconds)
+        """sockperf ping-pong; the client binds nothing: the route picks its address, as an
+        application's would."""
+        src, dst, port = self._place(client), self._place(server), self._next_port()
+        done = client_server.run_against_server(
+            tool="sockperf", server=(dst.netns, dst.label), port=port,
+            server_argv=sockperf.server_argv(bind=dst.address, port=port), client=(src.netns, src.label),
+            client_argv=sockperf.ping_pong_argv(server=dst.address, port=port, seconds=seconds),
+            seconds=seconds)
+        try:
+            return sockperf.parse(done.stdout + done.stderr, client=src.label, server=dst.label)
+        except sockperf.SockperfError as error:
+            raise TargetError(str(error)) from error
 
     def link_twin(self, *, seconds: float = 3.0) -> Iperf3Result:
         """iperf3 across the twin path (`twin_path`): what this machine emulates a link at now."""
@@ -223,27 +231,13 @@ class LabNetwork(Network):
     def _iperf3(self, src: _Place, dst: _Place, *, seconds: float, reverse: bool, streams: int = 1,
                 udp_mbit: float | None = None) -> Iperf3Result:
         port = self._next_port()
-        server_proc = subprocess.Popen(
-            ["ip", "netns", "exec", dst.netns, *iperf3.server_argv(bind=dst.address, port=port)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = client_server.run_against_server(
+            tool="iperf3", server=(dst.netns, dst.label), port=port,
+            server_argv=iperf3.server_argv(bind=dst.address, port=port), client=(src.netns, src.label),
+            client_argv=iperf3.client_argv(server=dst.address, port=port, seconds=seconds, reverse=reverse,
+                                           bind=src.address, streams=streams, udp_mbit=udp_mbit),
+            seconds=seconds)
         try:
-            deadline = time.monotonic() + 5.0
-            while not net.listening(dst.netns, port):
-                if time.monotonic() > deadline or server_proc.poll() is not None:
-                    raise TargetError(f"iperf3 server on {dst.label} did not listen on {port}")
-                time.sleep(0.02)
-            argv = iperf3.client_argv(server=dst.address, port=port, seconds=seconds, reverse=reverse,
-                                      bind=src.address, streams=streams, udp_mbit=udp_mbit)
-            try:
-                done = subprocess.run(["ip", "netns", "exec", src.netns, *argv], capture_output=True,
-                                      text=True, timeout=seconds + 15, check=False)
-            except subprocess.TimeoutExpired as error:
-                raise TargetError(f"iperf3 {src.label} -> {dst.label} overstayed {seconds:g} s") from error
-            try:
-                return iperf3.parse(done.stdout, client=src.label, server=dst.label)
-            except iperf3.Iperf3Error as error:
-                raise TargetError(str(error)) from error
-        finally:
-            if server_proc.poll() is None:
-                procs.stop([server_proc.pid], timeout_s=1.0)
-            server_proc.wait(timeout=5)
+            return iperf3.parse(done.stdout, client=src.label, server=dst.label)
+        except iperf3.Iperf3Error as error:
+            raise TargetError(str(error)) from error
