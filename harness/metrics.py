@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from harness.workloads.fio import RAND_READ_4K, RAND_WRITE_4K, SEQ_READ_4M, SEQ_WRITE_4M
+
 Source = Literal["availability", "value", "storage.rbd_write", "storage.health", "events", "suite"]
 """What yields a figure: every sampled probe (`availability`), probes that report a value (VIP
 holder, leader: `value`), one observation kind by name, the target's events, or a suite."""
@@ -146,11 +148,11 @@ ROUND_TRIP_P99 = _by_path("round_trip.p99", "ms", False)
 ROUND_TRIP_RATE = _by_path("round_trip.rate", "1/s", True)
 
 # suites/storage/test_block.py: fio through librbd, by job (harness.workloads.fio names them).
-BLOCK_JOBS = ("seq-write-4m", "seq-read-4m", "rand-write-4k", "rand-read-4k")
+BLOCK_JOBS = tuple(job.name for job in (SEQ_WRITE_4M, SEQ_READ_4M, RAND_WRITE_4K, RAND_READ_4K))
 BLOCK_BANDWIDTH = {job: _suite(f"storage.block.{job}.bandwidth", "MiB/s", True) for job in BLOCK_JOBS}
 BLOCK_IOPS = {job: _suite(f"storage.block.{job}.iops", "IOPS", True) for job in BLOCK_JOBS}
 BLOCK_CLAT_P99 = {job: _suite(f"storage.block.{job}.clat_p99", "ms", False) for job in BLOCK_JOBS}
-BLOCK_WRITE_TWIN = _suite("storage.block.seq-write-4m.twin", "MiB/s", True)
+BLOCK_WRITE_TWIN = _suite(f"storage.block.{SEQ_WRITE_4M.name}.twin", "MiB/s", True)
 """`rbd bench` writing new objects from the same client, next to the fio write."""
 
 # suites/storage/test_object.py: S3 through the gateway, by operation.
