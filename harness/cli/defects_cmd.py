@@ -18,7 +18,8 @@ def defects(as_json: Annotated[bool, typer.Option("--json", help="the map as JSO
     """Every seeded defect with the check instances and scenario expectations it must fail."""
     if as_json:
         rows = [{"defect": p.defect, "profile": p.profile, "runs": list(p.runs), "depth": p.depth,
-                 "storage": p.storage, "fails": sorted(p.fails), "may_fail": sorted(p.may_fail)}
+                 "storage": p.storage, "fails": sorted(p.fails), "may_fail": sorted(p.may_fail),
+                 "fails_one_of": sorted(p.fails_one_of)}
                 for p in dm.PROOFS]
         typer.echo(json.dumps(rows, indent=2))
         return

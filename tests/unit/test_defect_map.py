@@ -55,7 +55,7 @@ def test_every_check_and_expectation_has_a_defect_or_is_listed_as_not_yet(profil
     assert universe - covered - not_yet == set(), "new checks without a defect"
     assert not_yet - universe == set(), "NOT_YET names checks that do not exist"
     for proof in dm.proofs(profile):  # "may fail" is not shown to fail: it stays work left
-        assert proof.may_fail <= not_yet | covered, proof
+        assert proof.may_fail | proof.fails_one_of <= not_yet | covered, proof
     share = len(covered) / len(universe)
     print(f"{profile}: {len(covered)} of {len(universe)} checks and expectations covered ({share:.0%})")
 
@@ -111,3 +111,13 @@ def test_node_rounds_hold_every_node_proof_once_and_share_no_node_or_kind(profil
         # each node's checks are that node's own: a shared lab cannot blur whose check failed
         assert all(f"[{node}]" in name for p, node in zip(group, nodes, strict=True) for name in p.names)
     assert len(rounds) < len(grouped) / 3
+
+
+def test_a_proof_explains_a_run_only_with_all_it_must_fail_and_one_of_its_either_checks() -> None:
+    split = next(p for p in dm.proofs(dm.KUBE_LAB) if p.defect == "etcd-split-brain")
+    must = {"test_exactly_one_leader", "test_all_members_healthy"}
+    assert split.explains(must | {"test_member_reachable_directly[cp3]"})
+    assert split.explains(must | {f"test_member_reachable_directly[{n}]" for n in ("cp1", "cp2")})
+    assert not split.explains(must)  # every member reaching the run's namespace: no split seen
+    assert not split.explains({"test_exactly_one_leader", "test_member_reachable_directly[cp3]"})
+    assert not split.explains(must | {"test_member_reachable_directly[cp3]", "test_vip_answers"})
