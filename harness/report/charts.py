@@ -30,12 +30,15 @@ def trend_charts(rows: Sequence[SeriesRow], values: dict[str, list[float]],
     charts = []
     for row in flagged:
         series = values[row.series]
-        figure, axes = plt.subplots(figsize=(9, 2.4), dpi=90)
+        # Constrained layout shrinks the axes to fit long titles and version marks (tight_layout
+        # warned and gave up on those).
+        figure, axes = plt.subplots(figsize=(9, 2.4), dpi=90, layout="constrained")
         axes.plot(range(len(series)), series, lw=0.9, color="#1565c0")
         for at, text in versions:
             axes.axvline(at, color=_COLORS["version"], lw=0.7, ls=":")
             axes.annotate(text, (at, 1), xycoords=("data", "axes fraction"), fontsize=6,
-                          rotation=90, va="top", ha="right", color=_COLORS["version"])
+                          rotation=90, va="top", ha="right", color=_COLORS["version"],
+                          in_layout=False)  # drawn inside the axes; a long one must not squash them
         positions = _positions(series)  # change points index the series without its gaps
         for point in row.verdict.change_points:
             at = positions[point.index]
@@ -48,7 +51,6 @@ def trend_charts(rows: Sequence[SeriesRow], values: dict[str, list[float]],
         axes.set_xlabel(f"run ({history[0].id} … {history[-1].id})", fontsize=7)
         axes.tick_params(labelsize=7)
         axes.grid(alpha=0.25)
-        figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
         plt.close(figure)
