@@ -1,14 +1,19 @@
-"""Benchmark: the netperf suite's node-to-node figures against hand-runs of the same tools.
+"""Benchmark: the netperf suite's figures against hand-runs of the same tools, on two paths.
 
     flock /tmp/lab-bench.lock .venv/bin/python benchmarks/netperf_twin.py [--rounds 3]
+        [--path node_to_node|pod_to_service]
 
 Needs the plain lab up (`harness lab up`); it never brings the lab up or down. Per round it runs
-`suites/network/test_netperf.py -k node_to_node --depth full` (the harness's median of 3 runs per
-figure, read from the run file) and then the same commands by hand from the first node's namespace
-to the last node's: `iperf3 -t 2` with 1 and 4 streams, UDP at the offered rate with a 4 MiB
-buffer, and `sockperf ping-pong --tcp -t 2 --full-rtt -m 64`, 3 runs each, read by `jq`-like
-plain JSON access and a regex of our own (not the harness's parsers). Prints both medians and the
-difference per figure. Every tool run is bounded (`timeout`), every server stopped by PID.
+`suites/network/test_netperf.py -k <path> --depth full` (the harness's median of 3 runs per
+figure, read from the run file) and then the same commands by hand: `iperf3 -t 2` with 1 and 4
+streams, UDP at the offered rate with a 4 MiB buffer, and `sockperf ping-pong --tcp -t 2
+--full-rtt -m 64`, 3 runs each, read by plain JSON access and a regex of our own (not the
+harness's parsers). Node to node runs from the first node's namespace to the last node's. Pod to
+service runs from a pod on the first node to a service address in front of a pod on the last:
+the two pods are made with the lab's own pod code (set-up, not measurement), the service is this
+script's own nftables DNAT, typed here, in every node's namespace. Prints both medians and the
+difference per figure. Every tool run is bounded (`timeout`), every server stopped by PID, the
+pods and the DNAT removed on every path.
 """
 
 from __future__ import annotations
@@ -21,9 +26,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from harness.profile import load_profile
+from harness.profile import Profile, load_profile
+from harness.targets import make_target
+from harness.targets.lab.network import LabNetwork
+from harness.targets.lab.pods import netns_name
+from harness.targets.network import PodSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "profiles" / "lab.yaml"
@@ -44,12 +55,14 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
     server.wait(timeout=10)
 
 
-def iperf3_by_hand(src: tuple[str, str], dst: tuple[str, str], extra: list[str]) -> dict[str, float]:
+def iperf3_by_hand(src: tuple[str, str], dst: tuple[str, str], extra: list[str],
+                   connect: str | None = None) -> dict[str, float]:
     (src_ns, src_ip), (dst_ns, dst_ip) = src, dst
     server = _serve(dst_ns, ["iperf3", "-s", "-1", "-B", dst_ip, "-p", "5399"])
     try:
-        done = subprocess.run(["timeout", "20", "ip", "netns", "exec", src_ns, "iperf3", "-c", dst_ip, "-p",
-                               "5399", "-t", str(SECONDS), "-J", "--bind", src_ip, *extra],
+        done = subprocess.run(["timeout", "20", "ip", "netns", "exec", src_ns, "iperf3", "-c",
+                               connect or dst_ip, "-p", "5399", "-t", str(SECONDS), "-J", "--bind", src_ip,
+                               *extra],
                               capture_output=True, text=True, check=True)
     finally:
         _stop(server)
@@ -57,12 +70,14 @@ def iperf3_by_hand(src: tuple[str, str], dst: tuple[str, str], extra: list[str])
     return {"goodput": received["bits_per_second"] / 1e6, "loss": float(received.get("lost_percent", 0.0))}
 
 
-def sockperf_by_hand(src: tuple[str, str], dst: tuple[str, str]) -> dict[str, float]:
+def sockperf_by_hand(src: tuple[str, str], dst: tuple[str, str],
+                     connect: str | None = None) -> dict[str, float]:
     (src_ns, _), (dst_ns, dst_ip) = src, dst
     server = _serve(dst_ns, ["sockperf", "server", "-i", dst_ip, "-p", "5398", "--tcp"])
     try:
         done = subprocess.run(["timeout", "20", "ip", "netns", "exec", src_ns, "sockperf", "ping-pong", "-i",
-                               dst_ip, "-p", "5398", "--tcp", "-t", str(SECONDS), "--full-rtt", "-m", "64"],
+                               connect or dst_ip, "-p", "5398", "--tcp", "-t", str(SECONDS), "--full-rtt",
+                               "-m", "64"],
                               capture_output=True, text=True, check=True)
     finally:
         _stop(server)
@@ -71,43 +86,81 @@ def sockperf_by_hand(src: tuple[str, str], dst: tuple[str, str]) -> dict[str, fl
     return {"p50": found[50.0] / 1000, "p99": found[99.0] / 1000}
 
 
-def harness_figures(results: Path) -> dict[str, float]:
-    command = [sys.executable, "-m", "pytest", "suites/network/test_netperf.py", "-k", "node_to_node",
+def harness_figures(results: Path, path: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "pytest", "suites/network/test_netperf.py", "-k", path,
                "--depth", "full", "--keep-lab", "--no-report", "-q", "-p", "no:cacheprovider",
                "--results-dir", str(results)]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    [path] = results.glob("run-*.json")
+    [run_file] = results.glob("run-*.json")
     figures = {}
-    for row in json.loads(path.read_text())["measurements"]:
-        key = row["metric"].removeprefix("network.node_to_node.") + (
+    for row in json.loads(run_file.read_text())["measurements"]:
+        key = row["metric"].removeprefix(f"network.{path}.") + (
             f"[{row['tags']['streams']}]" if "streams" in row["tags"] else "")
         figures[key] = row["value"]
     return figures
 
 
+HAND_SERVICE = "198.19.255.200"
+"""The hand-run's service address: in the lab's service range, far from what the harness hands out."""
+
+
+@contextmanager
+def hand_service(profile: Profile) -> Iterator[tuple[tuple[str, str], tuple[str, str], str]]:
+    """Two pods (first node, last node) and a DNAT to the far one typed here: (src, dst, address)."""
+    target = make_target("lab", profile, run_id="netperf-twin")
+    network = target.network
+    assert isinstance(network, LabNetwork)
+    first, last = profile.nodes[0].name, profile.nodes[-1].name
+    specs = [PodSpec(name=f"twin-{n}", namespace="netperf-twin", node=n) for n in (first, last)]
+    with network.pods(specs) as (near, far):
+        rules = (f"table ip twin_svc {{\n  chain pre {{\n    type nat hook prerouting priority -100;\n"
+                 f"    ip daddr {HAND_SERVICE} meta l4proto {{ tcp, udp }} dnat to {far.address}\n  }}\n}}\n")
+        nodes = [n.name for n in profile.nodes]
+        try:
+            for node in nodes:
+                subprocess.run(["ip", "netns", "exec", node, "nft", "-f", "-"], input=rules, text=True,
+                               check=True)
+            yield ((netns_name(network.plan, near), near.address),
+                   (netns_name(network.plan, far), far.address), HAND_SERVICE)
+        finally:
+            for node in nodes:
+                subprocess.run(["ip", "netns", "exec", node, "nft", "delete", "table", "ip", "twin_svc"],
+                               check=False, capture_output=True)
+
+
+def hand_runs(src: tuple[str, str], dst: tuple[str, str], connect: str | None, offered: float,
+              ) -> dict[str, list[float]]:
+    hand: dict[str, list[float]] = {}
+    for _ in range(RUNS):
+        for streams in (1, 4):
+            run = iperf3_by_hand(src, dst, ["-P", str(streams)] if streams > 1 else [], connect)
+            hand.setdefault(f"tcp_stream.goodput[{streams}]", []).append(run["goodput"])
+        udp = iperf3_by_hand(src, dst, ["-u", "-b", f"{offered:g}M", "-w", "4M"], connect)
+        hand.setdefault("udp_stream.goodput", []).append(udp["goodput"])
+        hand.setdefault("udp_stream.loss", []).append(udp["loss"])
+        trips = sockperf_by_hand(src, dst, connect)
+        hand.setdefault("round_trip.p50", []).append(trips["p50"])
+        hand.setdefault("round_trip.p99", []).append(trips["p99"])
+    return hand
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--path", choices=("node_to_node", "pod_to_service"), default="node_to_node")
+    args = parser.parse_args()
     profile = load_profile(PROFILE)
     first, last = profile.nodes[0], profile.nodes[-1]
-    src, dst = (first.name, str(first.address)), (last.name, str(last.address))
     offered = profile.expectations.udp_offered_fraction * profile.switch.goodput_mbit
-    for round_ in range(1, rounds + 1):
+    for round_ in range(1, args.rounds + 1):
         with tempfile.TemporaryDirectory() as tmp:
-            harness = harness_figures(Path(tmp))
-        hand: dict[str, list[float]] = {}
-        for _ in range(RUNS):
-            for streams in (1, 4):
-                run = iperf3_by_hand(src, dst, ["-P", str(streams)] if streams > 1 else [])
-                hand.setdefault(f"tcp_stream.goodput[{streams}]", []).append(run["goodput"])
-            udp = iperf3_by_hand(src, dst, ["-u", "-b", f"{offered:g}M", "-w", "4M"])
-            hand.setdefault("udp_stream.goodput", []).append(udp["goodput"])
-            hand.setdefault("udp_stream.loss", []).append(udp["loss"])
-            trips = sockperf_by_hand(src, dst)
-            hand.setdefault("round_trip.p50", []).append(trips["p50"])
-            hand.setdefault("round_trip.p99", []).append(trips["p99"])
-        print(f"round {round_}: figure, harness median, hand median, difference")
+            harness = harness_figures(Path(tmp), args.path)
+        if args.path == "node_to_node":
+            hand = hand_runs((first.name, str(first.address)), (last.name, str(last.address)), None, offered)
+        else:
+            with hand_service(profile) as (src, dst, address):
+                hand = hand_runs(src, dst, address, offered)
+        print(f"round {round_} ({args.path}): figure, harness median, hand median, difference")
         for key, values in hand.items():
             ours, theirs = harness[key], statistics.median(values)
             diff = (ours - theirs) / theirs * 100 if theirs else 0.0

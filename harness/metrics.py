@@ -117,11 +117,14 @@ def _suite(name: str, unit: str, higher: bool, *, trended: bool = True) -> Metri
 
 
 PATH_KINDS = ("node_to_node", "pod_to_pod")
-"""The network paths the suites measure (`network.<kind>.*`)."""
+"""The network paths the throughput pairs measure (`network.<kind>.*`)."""
+NETPERF_PATHS = (*PATH_KINDS, "pod_to_service")
+"""The paths the netperf suite measures, k8s-netperf's three: pod to a ClusterIP service as well."""
 
 
-def _by_path(figure: str, unit: str, higher: bool, *, trended: bool = True) -> dict[str, MetricSpec]:
-    return {kind: _suite(f"network.{kind}.{figure}", unit, higher, trended=trended) for kind in PATH_KINDS}
+def _by_path(figure: str, unit: str, higher: bool, *, trended: bool = True,
+             kinds: tuple[str, ...] = PATH_KINDS) -> dict[str, MetricSpec]:
+    return {kind: _suite(f"network.{kind}.{figure}", unit, higher, trended=trended) for kind in kinds}
 
 
 # suites/controlplane and suites/api: the API through the VIP, alone and under load.
@@ -138,14 +141,15 @@ RETRANSMITS = _by_path("retransmits", "count", False, trended=False)
 TWIN_GOODPUT = _by_path("twin_goodput", "Mbit/s", True)
 """iperf3 across the twin path next to a pair's run: what the machine carried then."""
 POLICY_MATRIX_SECONDS = _suite("network.policy_matrix.seconds", "s", False)
-TCP_STREAM_GOODPUT = _by_path("tcp_stream.goodput", "Mbit/s", True)
-TCP_STREAM_RETRANSMITS = _by_path("tcp_stream.retransmits", "count", False, trended=False)
-UDP_STREAM_GOODPUT = _by_path("udp_stream.goodput", "Mbit/s", True)
-UDP_STREAM_LOSS = _by_path("udp_stream.loss", "%", False)
-UDP_STREAM_JITTER = _by_path("udp_stream.jitter", "ms", False)
-ROUND_TRIP_P50 = _by_path("round_trip.p50", "ms", False)
-ROUND_TRIP_P99 = _by_path("round_trip.p99", "ms", False)
-ROUND_TRIP_RATE = _by_path("round_trip.rate", "1/s", True)
+TCP_STREAM_GOODPUT = _by_path("tcp_stream.goodput", "Mbit/s", True, kinds=NETPERF_PATHS)
+TCP_STREAM_RETRANSMITS = _by_path("tcp_stream.retransmits", "count", False, trended=False,
+                                  kinds=NETPERF_PATHS)
+UDP_STREAM_GOODPUT = _by_path("udp_stream.goodput", "Mbit/s", True, kinds=NETPERF_PATHS)
+UDP_STREAM_LOSS = _by_path("udp_stream.loss", "%", False, kinds=NETPERF_PATHS)
+UDP_STREAM_JITTER = _by_path("udp_stream.jitter", "ms", False, kinds=NETPERF_PATHS)
+ROUND_TRIP_P50 = _by_path("round_trip.p50", "ms", False, kinds=NETPERF_PATHS)
+ROUND_TRIP_P99 = _by_path("round_trip.p99", "ms", False, kinds=NETPERF_PATHS)
+ROUND_TRIP_RATE = _by_path("round_trip.rate", "1/s", True, kinds=NETPERF_PATHS)
 
 # suites/storage/test_block.py: fio through librbd, by job (harness.workloads.fio names them).
 BLOCK_JOBS = tuple(job.name for job in (SEQ_WRITE_4M, SEQ_READ_4M, RAND_WRITE_4K, RAND_READ_4K))

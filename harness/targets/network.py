@@ -83,8 +83,19 @@ class Connection:
                    result.outcome, result.seconds)
 
 
-Endpoint = str | Pod
-"""A node (by name) or a pod: what iperf3 runs on."""
+@dataclass(frozen=True)
+class ServiceOf:
+    """A pod reached through a service address in front of it (`Network.service_of`): as a
+    server endpoint, the tool serves in the pod and the client connects to `address`."""
+
+    pod: Pod
+    address: str
+    name: str
+    """The service's name (on a cluster its selector's label value, which server pods carry)."""
+
+
+Endpoint = str | Pod | ServiceOf
+"""A node (by name), a pod, or (as a server) a pod behind a service address: what iperf3 runs on."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,11 @@ class Network(ABC):
         """One iperf3 test between two nodes or pods (data flows client -> server, or server ->
         client with `reverse`): TCP over `streams` parallel connections, or UDP offered at
         `udp_mbit` when given."""
+
+    def service_of(self, pod: Pod) -> AbstractContextManager[ServiceOf]:
+        """A service address in front of `pod` (TCP and UDP, every port), as a ClusterIP Service
+        selecting it would be, for as long as the context lasts."""
+        raise NotMeasurable(f"{type(self).__name__} cannot put a service in front of a pod")
 
     def round_trips(self, *, client: Endpoint, server: Endpoint, seconds: float = 2.0) -> RoundTrips:
         """Request/response latency (sockperf ping-pong over TCP) from `client` to `server`."""

@@ -1,5 +1,6 @@
 """The network measured as k8s-netperf measures it, on one path of each kind across the switch:
-node to node, and pod to pod on different nodes (the profile's first and last node).
+node to node, pod to pod on different nodes, and pod to a ClusterIP-like service in front of that
+same far pod (`Network.service_of`; the profile's first and last node).
 
 - TCP stream: goodput over 1 and `STREAMS` parallel connections (iperf3 `--parallel`);
 - UDP stream: offered at the profile's `udp_offered_fraction` of the link's goodput ceiling,
@@ -19,13 +20,14 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TypeVar
 
 import pytest
 
 from harness.metrics import (
-    PATH_KINDS,
+    NETPERF_PATHS,
     ROUND_TRIP_P50,
     ROUND_TRIP_P99,
     ROUND_TRIP_RATE,
@@ -45,7 +47,7 @@ from harness.workloads.sockperf import RoundTrips
 SAMPLES = 3
 SECONDS = 2.0
 STREAMS = 4
-PATHS = PATH_KINDS
+PATHS = NETPERF_PATHS
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.full_depth]
 T = TypeVar("T")
@@ -61,16 +63,31 @@ class Path:
 
 
 @pytest.fixture(scope="module")
-def paths(target: Target) -> Iterator[dict[str, Path]]:
+def paths(target: Target) -> Iterator[dict[str, Path | str]]:
+    """Each path kind, or the target's sentence why it cannot set that one up."""
     nodes = [node.name for node in target.nodes()]
     first, last = nodes[0], nodes[-1]
     specs = [PodSpec(name=f"netperf-{n}", namespace="netperf", node=n, labels={"app": "netperf"})
              for n in (first, last)]
-    with target.network.pods(specs) as made:
-        pod = {p.node: p for p in made}
+    with ExitStack() as stack:
+        pod = {p.node: p for p in stack.enter_context(target.network.pods(specs))}
         label = f"{first}->{last}"
-        yield {"node_to_node": Path("node_to_node", first, last, label),
-               "pod_to_pod": Path("pod_to_pod", pod[first], pod[last], label)}
+        found: dict[str, Path | str] = {"node_to_node": Path("node_to_node", first, last, label),
+                                        "pod_to_pod": Path("pod_to_pod", pod[first], pod[last], label)}
+        try:
+            service = stack.enter_context(target.network.service_of(pod[last]))
+        except NotMeasurable as error:
+            found["pod_to_service"] = str(error)
+        else:
+            found["pod_to_service"] = Path("pod_to_service", pod[first], service, label)
+        yield found
+
+
+def _path(paths: dict[str, Path | str], kind: str) -> Path:
+    path = paths[kind]
+    if isinstance(path, str):
+        pytest.skip(path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +110,9 @@ def _spread(values: list[float], unit: str) -> str:
 
 @pytest.mark.parametrize("streams", [1, STREAMS], ids=["1-stream", f"{STREAMS}-streams"])
 @pytest.mark.parametrize("kind", PATHS)
-def test_tcp_stream(target: Target, profile: Profile, measure: Measure, paths: dict[str, Path],
+def test_tcp_stream(target: Target, profile: Profile, measure: Measure, paths: dict[str, Path | str],
                     tcp_bound: tuple[float, str], kind: str, streams: int) -> None:
-    path = paths[kind]
+    path = _path(paths, kind)
     runs: list[Iperf3Result] = _repeat(lambda: target.network.iperf3(
         client=path.client, server=path.server, seconds=SECONDS, streams=streams))
     goodput = [r.goodput_mbit for r in runs]
@@ -113,9 +130,9 @@ def test_tcp_stream(target: Target, profile: Profile, measure: Measure, paths: d
 
 
 @pytest.mark.parametrize("kind", PATHS)
-def test_udp_stream(target: Target, profile: Profile, measure: Measure, paths: dict[str, Path],
+def test_udp_stream(target: Target, profile: Profile, measure: Measure, paths: dict[str, Path | str],
                     kind: str) -> None:
-    path = paths[kind]
+    path = _path(paths, kind)
     offered = profile.expectations.udp_offered_fraction * profile.switch.goodput_mbit
     runs = _repeat(lambda: target.network.iperf3(client=path.client, server=path.server,
                                                  seconds=SECONDS, udp_mbit=offered))
@@ -135,9 +152,9 @@ def test_udp_stream(target: Target, profile: Profile, measure: Measure, paths: d
 
 
 @pytest.mark.parametrize("kind", PATHS)
-def test_round_trip_latency(target: Target, profile: Profile, measure: Measure, paths: dict[str, Path],
+def test_round_trip_latency(target: Target, profile: Profile, measure: Measure, paths: dict[str, Path | str],
                             kind: str) -> None:
-    path = paths[kind]
+    path = _path(paths, kind)
     try:
         runs: list[RoundTrips] = _repeat(lambda: target.network.round_trips(
             client=path.client, server=path.server, seconds=SECONDS))

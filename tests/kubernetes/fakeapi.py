@@ -279,6 +279,9 @@ class FakeKubernetes:
             obj["status"] = {"phase": "Active"}
         if resource == "pods":
             obj["status"] = self._new_pod_status(obj)
+        if resource == "services" and obj.setdefault("spec", {}).get("type", "ClusterIP") == "ClusterIP":
+            # As the apiserver's allocator does: a ClusterIP from the service range.
+            obj["spec"]["clusterIP"] = f"10.96.0.{next(self._versions) % 250 + 2}"
         if resource == "jobs":
             self._pod_for_job(namespace, obj)
             obj["status"] = {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}

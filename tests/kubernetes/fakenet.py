@@ -66,11 +66,30 @@ class FakeNetwork:
         name = obj["metadata"]["name"]
         if resource == "services" and event == "create" and obj["spec"].get("type") == "LoadBalancer":
             self._assign(namespace, obj)
+        elif resource == "pods" and event == "create":
+            self._endpoints_for(namespace, obj)
         elif resource == "services" and event == "delete":
             self._stop((namespace, name))
         elif resource == "namespaces" and event == "delete":
             for key in [k for k in self._listeners if k[0] == name]:
                 self._stop(key)
+
+    def _endpoints_for(self, namespace: str, pod: Obj) -> None:
+        """The EndpointSlice controller: a ready pod becomes a ready endpoint of every ClusterIP
+        Service in its namespace whose selector it matches."""
+        labels = pod["metadata"].get("labels") or {}
+        address = (pod.get("status") or {}).get("podIP")
+        for service in list(self.api.objects.get(("v1", namespace, "services"), {}).values()):
+            selector = service["spec"].get("selector") or {}
+            if service["spec"].get("type") != "ClusterIP" or not address or not selector or any(
+                    labels.get(k) != v for k, v in selector.items()):
+                continue
+            name = service["metadata"]["name"]
+            self.api.put("discovery.k8s.io/v1", "endpointslices", {
+                "metadata": {"name": f"{name}-{pod['metadata']['name']}", "namespace": namespace,
+                             "labels": {"kubernetes.io/service-name": name}},
+                "addressType": "IPv4",
+                "endpoints": [{"addresses": [address], "conditions": {"ready": True}}]}, namespace)
 
     def _pool_for(self, service: Obj) -> list[str]:
         labels = service["metadata"].get("labels") or {}

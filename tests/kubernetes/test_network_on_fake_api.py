@@ -17,7 +17,7 @@ import yaml
 
 from harness.profile import load_profile
 from harness.targets.base import TargetError
-from harness.targets.kubernetes import KubernetesTarget
+from harness.targets.kubernetes import KubernetesTarget, netthroughput
 from harness.targets.kubernetes import network as knet
 from harness.targets.kubernetes.settings import WaitSettings
 from harness.targets.network import PodSpec
@@ -212,3 +212,39 @@ def test_iperf3_failure_is_a_target_error(target: KubernetesTarget, fakenet: Fak
     fakenet.api.log_for = lambda pod: "iperf3: error - unable to connect to server\n"
     with pytest.raises(TargetError, match="unable to connect"):
         target.network.iperf3(client="kcp1", server="kwk1", seconds=3)
+
+
+def test_iperf3_to_a_service_reaches_its_cluster_ip_once_the_server_is_a_ready_endpoint(
+        target: KubernetesTarget, cluster: FakeCluster, fakenet: FakeNetwork) -> None:
+    created: list[tuple[str, dict[str, Any]]] = []
+    cluster.api.hooks.append(lambda event, kind, ns, obj: created.append((kind, obj))
+                             if event == "create" else None)
+    specs = [PodSpec(name=f"netperf-{n}", namespace="netperf", node=n) for n in ("kcp1", "kwk1")]
+    with target.network.pods(specs) as (near, far):
+        namespace = target.network.real_namespace("netperf")
+        with target.network.service_of(far) as service:
+            made = cluster.api.get("v1", "services", service.name, namespace)
+            assert made is not None and made["spec"]["type"] == "ClusterIP"
+            assert made["spec"]["selector"] == {"harness/serves": service.name}
+            ports = {(p["port"], p["protocol"]) for p in made["spec"]["ports"]}
+            assert ports == {(5201, "TCP"), (5201, "UDP")}
+            result = target.network.iperf3(client=near, server=service, seconds=2)
+        assert cluster.api.names("v1", "services", namespace) == []  # deleted with its context
+    assert result.goodput_mbit == pytest.approx(939.3, abs=0.1)
+    server = next(o for kind, o in created if o["metadata"]["name"].startswith("iperf3-server"))
+    assert server["metadata"]["labels"]["harness/serves"] == service.name
+    assert server["spec"]["nodeName"] == "kwk1" and not server["spec"].get("hostNetwork")
+    job = next(o for kind, o in created if kind == "jobs")
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"][:3] == [
+        "iperf3", "--client", service.address]
+
+
+def test_a_server_that_never_becomes_an_endpoint_is_a_target_error(
+        target: KubernetesTarget, cluster: FakeCluster, fakenet: FakeNetwork,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fakenet, "_endpoints_for", lambda namespace, pod: None)  # no controller
+    monkeypatch.setattr(netthroughput, "ENDPOINT_READY_S", 0.2)
+    specs = [PodSpec(name=f"netperf-{n}", namespace="netperf", node=n) for n in ("kcp1", "kwk1")]
+    with (target.network.pods(specs) as (near, far), target.network.service_of(far) as service,
+          pytest.raises(TargetError, match=r"is not a ready endpoint after 0.2 s")):
+        target.network.iperf3(client=near, server=service, seconds=2)

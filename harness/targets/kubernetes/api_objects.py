@@ -75,6 +75,11 @@ class ObjectCalls(RequestPath):
             )
         )
 
+    def delete_service(self, namespace: str, name: str) -> None:
+        with contextlib.suppress(APINotFound):
+            self._call(f"delete service {namespace}/{name}", self.core.delete_namespaced_service,
+                       name, namespace)
+
     def create_network_policy(self, namespace: str, body: Obj) -> Obj:
         return dict(
             self._call(

@@ -25,6 +25,8 @@ POLICY_VERSION = "v2"
 LB_SELECTOR_LABEL = "harness/lb"
 """Label on the run's LoadBalancer services; a test pool and L2 policy select only those."""
 IPERF3_PORT = 5201
+SERVES_LABEL = "harness/serves"
+"""On a tool's server pod: the name of the ClusterIP Service in front of it (`cluster_ip_service`)."""
 
 
 def namespace(name: str, *, run_id: str, labels: Mapping[str, str]) -> Obj:
@@ -109,13 +111,28 @@ def lease_holder(lease: Obj, now: datetime) -> str | None:
     return str(holder)
 
 
+def cluster_ip_service(name: str, *, run_id: str, port: int = IPERF3_PORT) -> Obj:
+    """A ClusterIP Service in front of the server pods labelled `SERVES_LABEL: name`, TCP and UDP:
+    the pod -> service path."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": manifests.labels(run_id, "service")},
+        "spec": {"type": "ClusterIP", "selector": {SERVES_LABEL: name},
+                 "ports": [{"name": f"tool-{proto.lower()}", "port": port, "targetPort": port,
+                            "protocol": proto} for proto in ("TCP", "UDP")]},
+    }
+
+
 def iperf3_server(name: str, *, run_id: str, image: str, node: str, host_network: bool,
-                  bind: str | None, port: int = IPERF3_PORT) -> Obj:
+                  bind: str | None, port: int = IPERF3_PORT, serves: str | None = None) -> Obj:
     command = ["iperf3", "--server", "--one-off", "--port", str(port)]
     if bind:
         command += ["--bind", bind]
     body = manifests.pod(name, run_id=run_id, image=image, command=command, node=node,
                          role="iperf3-server")
+    if serves:
+        body["metadata"]["labels"][SERVES_LABEL] = serves
     body["spec"]["containers"][0]["ports"] = [
         {"name": "iperf3", "containerPort": port, "protocol": "TCP"}]
     body["spec"]["containers"][0]["readinessProbe"] = {"tcpSocket": {"port": port},
@@ -175,4 +192,6 @@ def plan_objects(profile: Profile, *, run_id: str, run_namespace: str) -> list[t
                            host_network=True, command=["iperf3", "--client", "<server>", "--json"],
                            deadline_s=30)
     return [*found, (server, run_namespace, "iperf3 server of a throughput pair"),
-            (client, run_namespace, "iperf3 client Job of a throughput pair")]
+            (client, run_namespace, "iperf3 client Job of a throughput pair"),
+            (cluster_ip_service("netperf-service", run_id=run_id), suite_ns,
+             "a ClusterIP Service in front of an iperf3 server (the pod -> service path)")]

@@ -2,24 +2,31 @@
 
 A node endpoint runs in the node's network (hostNetwork, bound to the node's address); a pod
 endpoint runs as an iperf3 pod beside it (same node, same namespace, the pod network): the
-agnhost pods carry no iperf3. The client's JSON report comes back through the Job's logs.
+agnhost pods carry no iperf3. A pod behind a service (`service_of`: a ClusterIP Service whose
+selector the server pod carries) is reached at the Service's address once the server is among
+the Service's ready endpoints. The client's JSON report comes back through the Job's logs.
 """
 
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harness.targets.base import TargetError
 from harness.targets.kubernetes import manifests
 from harness.targets.kubernetes import netmanifests as nm
-from harness.targets.network import Endpoint, Pod
+from harness.targets.network import Endpoint, Pod, ServiceOf
 from harness.workloads import iperf3
 
 if TYPE_CHECKING:
     from harness.targets.kubernetes.network import KubernetesNetwork
 
+ENDPOINT_READY_S = 30.0
+"""For a ready server pod to become a Service's ready endpoint (the EndpointSlice controller)."""
 JOB_SLACK_S = 60
 """Seconds a client Job may take beyond its test (image pull, scheduling)."""
 _serial = itertools.count(1)
@@ -35,6 +42,8 @@ class Place:
 
 
 def place(network: KubernetesNetwork, endpoint: Endpoint, *, run_namespace: str) -> Place:
+    if isinstance(endpoint, ServiceOf):
+        return place(network, endpoint.pod, run_namespace=run_namespace)
     if isinstance(endpoint, Pod):
         return Place(endpoint.node, network.real_namespace(endpoint.namespace), endpoint.ref,
                      host_network=False, bind=None)
@@ -54,14 +63,19 @@ def run_iperf3(network: KubernetesNetwork, *, client: Endpoint, server: Endpoint
     images, workloads, api = network.profile.images, network.workloads, network.api
     server_name = manifests.object_name("iperf3-server", dst.node, str(serial))
     client_name = manifests.object_name("iperf3-client", src.node, str(serial))
+    service = server if isinstance(server, ServiceOf) else None
     body = nm.iperf3_server(server_name, run_id=network.run_id, image=images.iperf3, node=dst.node,
-                            host_network=dst.host_network, bind=dst.bind)
+                            host_network=dst.host_network, bind=dst.bind,
+                            serves=service.name if service else None)
     workloads.start_pod(dst.namespace, body)
     try:
         found = workloads.wait_pod(dst.namespace, server_name)
         address = dst.bind or str((found.get("status") or {}).get("podIP") or "")
         if not address:
             raise TargetError(f"iperf3 server {dst.namespace}/{server_name} has no IP")
+        if service is not None:
+            _wait_endpoint(network, dst.namespace, service, address)
+            address = service.address
         command = iperf3.client_argv(server=address, port=nm.IPERF3_PORT, seconds=seconds,
                                      reverse=reverse, bind=src.bind, streams=streams, udp_mbit=udp_mbit)
         job = nm.iperf3_client(client_name, run_id=network.run_id, image=images.iperf3,
@@ -80,3 +94,36 @@ def run_iperf3(network: KubernetesNetwork, *, client: Endpoint, server: Endpoint
         return iperf3.parse(outcome.logs, client=src.label, server=dst.label)
     except iperf3.Iperf3Error as error:
         raise TargetError(str(error)) from error
+
+
+@contextmanager
+def service_of(network: KubernetesNetwork, pod: Pod) -> Iterator[ServiceOf]:
+    """A ClusterIP Service in the pod's namespace; its backends are the server pods that the
+    runs against it start beside the pod. Deleted on every path."""
+    namespace = network.real_namespace(pod.namespace)
+    name = manifests.object_name("svc", pod.name, str(next(_serial)))
+    made = network.api.create_service(namespace, nm.cluster_ip_service(name, run_id=network.run_id))
+    try:
+        address = str((made.get("spec") or {}).get("clusterIP") or "")
+        if address in ("", "None"):
+            raise TargetError(f"service {namespace}/{name} got no ClusterIP")
+        yield ServiceOf(pod=pod, address=address, name=name)
+    finally:
+        network.api.delete_service(namespace, name)
+
+
+def _wait_endpoint(network: KubernetesNetwork, namespace: str, service: ServiceOf, address: str) -> None:
+    """Until the Service's EndpointSlices list `address` as ready: before that, the datapath
+    has no backend to translate to and a connect is refused."""
+    deadline = time.monotonic() + ENDPOINT_READY_S
+    while True:
+        slices = network.api.list_namespaced_objects(
+            group="discovery.k8s.io", version="v1", plural="endpointslices", namespace=namespace,
+            label_selector=f"kubernetes.io/service-name={service.name}")
+        if any(address in (e.get("addresses") or []) and (e.get("conditions") or {}).get("ready") is not False
+               for s in slices for e in s.get("endpoints") or []):
+            return
+        if time.monotonic() >= deadline:
+            raise TargetError(f"service {namespace}/{service.name}: {address} is not a ready endpoint "
+                              f"after {ENDPOINT_READY_S:g} s")
+        time.sleep(network.workloads.wait.poll_interval_s)

@@ -13,19 +13,19 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from harness.profile import Profile
 from harness.targets.base import TargetError
-from harness.targets.kubernetes import manifests
+from harness.targets.kubernetes import manifests, netthroughput
 from harness.targets.kubernetes import netmanifests as nm
 from harness.targets.kubernetes.api import KubeAPI, Obj
 from harness.targets.kubernetes.errors import APINotFound
 from harness.targets.kubernetes.netthroughput import run_iperf3
 from harness.targets.kubernetes.workloads import Workloads
-from harness.targets.network import Endpoint, LoadBalancer, Network, Pod, PodSpec
+from harness.targets.network import Endpoint, LoadBalancer, Network, Pod, PodSpec, ServiceOf
 from harness.workloads import iperf3
 from harness.workloads.connect import DENIED_AFTER_S, Outcome, ProbeResult
 
@@ -277,6 +277,9 @@ class KubernetesNetwork(Network):
         self._standing_stack.close()
 
     # --- throughput ----------------------------------------------------------------------------
+    def service_of(self, pod: Pod) -> AbstractContextManager[ServiceOf]:
+        return netthroughput.service_of(self, pod)
+
     def iperf3(self, *, client: Endpoint, server: Endpoint, seconds: float = 3.0,
                reverse: bool = False, streams: int = 1, udp_mbit: float | None = None) -> iperf3.Iperf3Result:
         return run_iperf3(self, client=client, server=server, seconds=seconds, reverse=reverse,

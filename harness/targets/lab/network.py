@@ -6,17 +6,26 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from harness.profile import Profile
 from harness.targets.base import EventLog, TargetError
-from harness.targets.lab import client_server, lb, net, pods, policy_enforcer, policy_peers, twin_path
+from harness.targets.lab import (
+    client_server,
+    lb,
+    net,
+    pods,
+    policy_enforcer,
+    policy_peers,
+    services,
+    twin_path,
+)
 from harness.targets.lab.config import LabPlan
 from harness.targets.lab.load_host import load_generator
 from harness.targets.lab.probe_agents import ProbeAgents
-from harness.targets.network import Endpoint, LoadBalancer, Network, Peer, Pod, PodSpec
+from harness.targets.network import Endpoint, LoadBalancer, Network, Peer, Pod, PodSpec, ServiceOf
 from harness.workloads import iperf3, locust_run, sockperf
 from harness.workloads.connect import DENIED_AFTER_S, ProbeResult
 from harness.workloads.http_load import HttpLoadResult, LoadSpec
@@ -33,7 +42,14 @@ IPERF3_PORTS = range(5201, 5300)
 class _Place:
     netns: str
     address: str
+    """Where the tool binds."""
     label: str
+    reach: str | None = None
+    """Where a client connects, when not `address` (a service address in front of a pod)."""
+
+    @property
+    def connect_to(self) -> str:
+        return self.reach or self.address
 
 
 class LabNetwork(Network):
@@ -186,6 +202,10 @@ class LabNetwork(Network):
 
     # --- throughput ------------------------------------------------------------------------
     def _place(self, endpoint: Endpoint) -> _Place:
+        if isinstance(endpoint, ServiceOf):
+            pod = endpoint.pod
+            return _Place(pods.netns_name(self.plan, pod), pod.address, f"{pod.ref} via {endpoint.address}",
+                          reach=endpoint.address)
         if isinstance(endpoint, Pod):
             return _Place(pods.netns_name(self.plan, endpoint), endpoint.address, endpoint.ref)
         try:
@@ -214,12 +234,15 @@ class LabNetwork(Network):
         done = client_server.run_against_server(
             tool="sockperf", server=(dst.netns, dst.label), port=port,
             server_argv=sockperf.server_argv(bind=dst.address, port=port), client=(src.netns, src.label),
-            client_argv=sockperf.ping_pong_argv(server=dst.address, port=port, seconds=seconds),
+            client_argv=sockperf.ping_pong_argv(server=dst.connect_to, port=port, seconds=seconds),
             seconds=seconds)
         try:
             return sockperf.parse(done.stdout + done.stderr, client=src.label, server=dst.label)
         except sockperf.SockperfError as error:
             raise TargetError(str(error)) from error
+
+    def service_of(self, pod: Pod) -> AbstractContextManager[ServiceOf]:
+        return services.service_of(self.plan, pod)
 
     def link_twin(self, *, seconds: float = 3.0) -> Iperf3Result:
         """iperf3 across the twin path (`twin_path`): what this machine emulates a link at now."""
@@ -234,7 +257,7 @@ class LabNetwork(Network):
         done = client_server.run_against_server(
             tool="iperf3", server=(dst.netns, dst.label), port=port,
             server_argv=iperf3.server_argv(bind=dst.address, port=port), client=(src.netns, src.label),
-            client_argv=iperf3.client_argv(server=dst.address, port=port, seconds=seconds, reverse=reverse,
+            client_argv=iperf3.client_argv(server=dst.connect_to, port=port, seconds=seconds, reverse=reverse,
                                            bind=src.address, streams=streams, udp_mbit=udp_mbit),
             seconds=seconds)
         try:
