@@ -20,6 +20,8 @@ CATALOGUE: dict[str, DefectKind] = {
     kind.name: kind
     for kind in (
         DefectKind("vip-stuck", "keepalived never moves the control-plane VIP off its first holder"),
+        DefectKind("slow-boot", "a rebooted node comes back 15 s after its power cycle, its services "
+                   "with it (a lab node boots in half a second; an SBC booting Talos takes a minute)"),
         DefectKind("etcd-two-members", "etcd is configured with only cp1 and cp2; cp3 runs no member"),
         DefectKind("etcd-no-prevote", "etcd runs without --pre-vote: a healed partition forces an election"),
         DefectKind("etcd-split-brain", "cp3 bootstraps a cluster of its own: two members claim leadership"),

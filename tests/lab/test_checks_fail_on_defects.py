@@ -37,7 +37,7 @@ def test_controlplane_checks_fail_on_their_defect(shared_lab: LabTarget, tmp_pat
     f"{p.defect}-{Path(p.runs[0]).stem}" for p in SCENARIO_PROOFS])
 def test_scenario_fails_on_its_defect(shared_lab: LabTarget, tmp_path: Path, proof: Proof) -> None:
     run = run_harness(tmp_path, *proof.runs, "--allow-disruption",
-                      profile=defect_profile(tmp_path, proof.defect))
+                      profile=defect_profile(tmp_path, *proof.seeded))
     assert run.returncode == 1, run.output
     assert run.failed() == proof.names, run.output
     # Exactly these, as the map says, and perhaps those it says a run may push over the limit:

@@ -25,7 +25,7 @@ LB_FAILOVERS = [p for p in proofs(LAB) if p.runs[0].startswith("scenarios/lb-ann
     p.defect if p.depth == "quick" else f"{p.defect}-full-depth" for p in SUITE_PROOFS])
 def test_network_checks_fail_on_their_defect(shared_lab: LabTarget, tmp_path: Path, proof: Proof) -> None:
     run = run_harness(tmp_path, *proof.runs, "--depth", proof.depth,
-                      profile=defect_profile(tmp_path, proof.defect))
+                      profile=defect_profile(tmp_path, *proof.seeded))
     assert run.returncode == 1, run.output
     assert run.failed() == proof.names, run.output
 
@@ -40,7 +40,7 @@ def test_healthy_network_suite_passes(shared_lab: LabTarget, tmp_path: Path) -> 
 def test_lb_failover_scenario_fails_when_the_announcer_is_stuck(shared_lab: LabTarget, tmp_path: Path,
                                                                  proof: Proof) -> None:
     run = run_harness(tmp_path, *proof.runs, "--allow-disruption",
-                      profile=defect_profile(tmp_path, proof.defect))
+                      profile=defect_profile(tmp_path, *proof.seeded))
     assert run.returncode == 1, run.output
     assert run.failed() == proof.names, run.output
     unmet = run.unmet()

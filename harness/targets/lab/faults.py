@@ -13,6 +13,7 @@ no `etcdctl move-leader` to stop etcd the way a Talos node does.
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,12 @@ from harness.targets.lab.config import LabNode, LabPlan, shaped_rate_kbit
 from harness.targets.lab.groundtruth import LabEventLog
 from harness.targets.lab.lifecycle import Lab
 
+REBOOT_S = 0.5
+"""A healthy lab node's power cycle: peers see it gone, then it is back with its services."""
+SLOW_BOOT_S = 15.0
+"""Defect `slow-boot`: the node is back this long after its power cycle, as a slow machine
+booting; past every availability SLO of the lab profile (6 s), short of the reboot scenarios'
+recovery timeout."""
 GRACEFUL_STOP_S = 10.0
 """How long a stopped service may take to exit before SIGKILL (etcd's leadership transfer takes
 about one election timeout)."""
@@ -85,7 +92,14 @@ class LabFaults(Faults):
 
     def reboot(self, node: str) -> None:
         self.power_off(node)
-        time.sleep(0.5)  # a power cycle is not instantaneous; peers should see the node gone
+        if "slow-boot" in self.plan.defects:
+            # Like `talosctl reboot`, the call returns while the machine boots: it comes back by
+            # itself (the scenario's recovery waits for it; `lab up` converges it if we exit first).
+            booting = threading.Timer(SLOW_BOOT_S, self.power_on, args=(node,))
+            booting.daemon = True
+            booting.start()
+            return
+        time.sleep(REBOOT_S)  # a power cycle is not instantaneous; peers should see the node gone
         self.power_on(node)
 
     def kill(self, service: str, node: str) -> Undo:
