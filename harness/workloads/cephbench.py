@@ -10,6 +10,7 @@ Bounded: a fixed byte count or a few seconds, and the data is removed after it.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from harness.workloads.ceph_status import CephOutputError
@@ -27,6 +28,21 @@ class Twin:
     bandwidth_mib_s: float
     where: str
     """The host it ran from: a node's name, or the target's client host."""
+
+    @property
+    def series_command(self) -> str:
+        """The command with its scratch image or run name (`scratch_name`) as `harness-twin-<run>`:
+        what names the twin's series, the same in every run."""
+        return _SCRATCH.sub(f"{SCRATCH_PREFIX}<run>", self.command)
+
+
+SCRATCH_PREFIX = "harness-twin-"
+_SCRATCH = re.compile(re.escape(SCRATCH_PREFIX) + "[0-9a-f]{8}")
+
+
+def scratch_name() -> str:
+    """A twin's own image or `rados bench` run name, removed after it."""
+    return f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from harness.workloads.cephbench import Twin
 
 
 def record_twin(measure: Measure, spec: MetricSpec, twin: Twin, ceiling: Ceiling) -> None:
-    """The twin's figure beside the harness's, with the command a user would type to repeat it."""
-    measure.figure(spec, twin.bandwidth_mib_s, ceiling=ceiling.mib_s, tool=twin.command, where=twin.where)
+    """The twin's figure beside the harness's, with the command a user would type to repeat it
+    (its scratch name masked: the tags name the series, the same in every run)."""
+    measure.figure(spec, twin.bandwidth_mib_s, ceiling=ceiling.mib_s, tool=twin.series_command,
+                   where=twin.where)
 
 
 def judge_against_twin(what: str, value: float, *, twin: Twin, ceiling: Ceiling, fraction: float,

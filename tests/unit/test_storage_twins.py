@@ -65,3 +65,12 @@ def test_a_slow_cluster_fails_even_when_the_figure_matches_its_twin() -> None:
     # A link shaped to a tenth slows fio and rbd bench alike: only the twin's own floor sees it.
     with pytest.raises(AssertionError, match=r"the cluster itself delivers only 11\.0 MiB/s"):
         judge_against_twin("w", 10.5, twin=twin(11.0), ceiling=LINK, fraction=0.8, twin_fraction=0.4)
+
+
+def test_a_twins_series_is_named_without_its_scratch_name() -> None:
+    first, second = cephbench.scratch_name(), cephbench.scratch_name()
+    assert first != second and first.startswith("harness-twin-")
+    commands = [" ".join(cephbench.rados_bench_argv("rbd", "write", seconds=3, run_name=n))
+                for n in (first, second)]
+    named = {Twin(command=c, bandwidth_mib_s=100.0, where="hlab0-cl").series_command for c in commands}
+    assert named == {"rados bench -p rbd 3 write -t 16 --run-name harness-twin-<run> --no-cleanup"}

@@ -7,7 +7,6 @@ The pool is the profile's `storage.bench_pool` (Rook's example CephBlockPool is 
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING
 
 from harness.targets.base import TargetError
@@ -39,7 +38,7 @@ def _tool(storage: KubernetesStorage, pod: str, argv: list[str], timeout_s: floa
 def block_write_twin(storage: KubernetesStorage, *, total_mib: int) -> Twin:
     pod, node = _toolbox(storage)
     pool = storage.profile.storage.bench_pool
-    image = f"harness-twin-{uuid.uuid4().hex[:8]}"
+    image = cephbench.scratch_name()
     argv = cephbench.rbd_bench_write_argv(pool, image, total_mib=total_mib)
     _tool(storage, pod, ["rbd", "create", "--size", f"{total_mib}M", f"{pool}/{image}"], 60)
     try:
@@ -56,7 +55,7 @@ def block_write_twin(storage: KubernetesStorage, *, total_mib: int) -> Twin:
 def object_twins(storage: KubernetesStorage, *, seconds: int) -> ObjectTwins:
     pod, node = _toolbox(storage)
     pool = storage.profile.storage.bench_pool
-    name = f"harness-twin-{uuid.uuid4().hex[:8]}"
+    name = cephbench.scratch_name()
     write = cephbench.rados_bench_argv(pool, "write", seconds=seconds, run_name=name)
     read = cephbench.rados_bench_argv(pool, "seq", seconds=seconds, run_name=name)
     try:

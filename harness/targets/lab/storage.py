@@ -118,7 +118,7 @@ class LabStorage(Storage):
 
     def block_write_twin(self, *, on: str | None, total_mib: int) -> Twin:
         netns = self._netns(on)
-        image = f"harness-twin-{uuid.uuid4().hex[:8]}"
+        image = cephbench.scratch_name()
         argv = cephbench.rbd_bench_write_argv(RBD_POOL, image, total_mib=total_mib)
         run(cli(self.plan, "create", "--size", f"{total_mib}M", f"{RBD_POOL}/{image}", tool="rbd"))
         try:
@@ -130,7 +130,7 @@ class LabStorage(Storage):
 
     def object_twins(self, *, seconds: int) -> ObjectTwins:
         netns = self.plan.client.name  # where the S3 benchmark runs
-        name = f"harness-twin-{uuid.uuid4().hex[:8]}"
+        name = cephbench.scratch_name()
         write = cephbench.rados_bench_argv(RBD_POOL, "write", seconds=seconds, run_name=name)
         read = cephbench.rados_bench_argv(RBD_POOL, "seq", seconds=seconds, run_name=name)
         try:
