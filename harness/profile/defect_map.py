@@ -104,12 +104,6 @@ def _ids(prefix: str, *names: str) -> frozenset[str]:
     return frozenset(f"{prefix}{name}" for name in names)
 
 
-def _scenario_ids(name: str, *metrics: str) -> frozenset[str]:
-    """A scenario's own check and its expectations, as the coverage test names them."""
-    path = f"scenarios/{name}.yaml"
-    return frozenset({f"{path}::{name}", *(f"{path}::expect {m}" for m in metrics)})
-
-
 _VIP_GONE = ("test_vip_answers", "test_vip_held_by_a_controlplane_node", "test_api_roundtrip_latency")
 ALL_NODES = (*CP_NODES, "wk1")
 # Each node-facts check, on every node: the same defect seeded on each node in turn fails that
@@ -193,6 +187,11 @@ PROOFS: tuple[Proof, ...] = (
     Proof("osd-cpu-starved:cp2", (f"{BLOCK}test_random_4k",),
           _ids(BLOCK, "test_random_4k[rand-write-4k]", "test_random_4k[rand-read-4k]"), storage=True),
     # The gateway at 5 % of a CPU: S3 slows, `rados bench` beside it does not.
+    # A gateway that serves 2 requests at once refuses the rest of warp's 8 with 503 SlowDown:
+    # at full depth every S3 check counts errors.
+    Proof("rgw-request-limit", (OBJECT.removesuffix("::"),),
+          _ids(OBJECT, "test_object_get_throughput", "test_object_put_throughput", "test_small_objects",
+               "test_medium_objects", "test_mixed_load"), storage=True, depth="full"),
     Proof("rgw-cpu-starved", (OBJECT.removesuffix("::"),),
           _ids(OBJECT, "test_object_get_throughput", "test_object_put_throughput", "test_small_objects"),
           storage=True),
@@ -213,6 +212,10 @@ PROOFS: tuple[Proof, ...] = (
     # The forced election costs 0.7-2 s of API: over the 1 s line in some runs (1.8 s, 87 %).
     _scenario("etcd-no-prevote", "follower-partitioned", "term.changes",
               may=("api.longest_unavailable_s", "api.availability_pct")),
+    # A stop that is a kill hands nothing over; with 15 s election timeouts nobody stands while
+    # the leader is away (6 s), as when it is killed: the API waits for it.
+    _scenario("etcd-stop-kills+etcd-stalled-election", "etcd-leader-stopped", "leader.changes",
+              "api.longest_unavailable_s", "api.availability_pct"),
     # The IP goes down with its node and comes back with it (28 % available): the gap lasts the
     # whole 10 s power-off, past the lab's 6 s failover bound (2.5 s measured healthy).
     _scenario("announcer-stuck", "lb-announcer-power-loss", "announcer.changes", "http.availability_pct",
@@ -280,15 +283,6 @@ NOT_YET: dict[str, frozenset[str]] = {
         # flag does, but then I/O stays stuck past the writer's end and fio, killed, leaves no
         # completion log to measure the stall from (measured 2026-12-04). Work left in issue 12.
         *_ids("scenarios/osd-node-power-loss.yaml::expect ", "health.degraded_samples"),
-        # New in issue 14: a graceful stop's hand-over is a forced campaign that no
-        # election-timeout defect slows, so the stopped leader needs a defect of its own (etcd
-        # refusing the transfer). Work left in issue 12.
-        *_scenario_ids("etcd-leader-stopped", "api.longest_unavailable_s", "api.availability_pct",
-                       "leader.changes"),
-        # New in issue 15 part 4 (full depth only): 1 MiB PUT/GET and warp's mixed load, judged on
-        # errors alone. rgw-down errors them at the bucket, but no proof has run them at full depth
-        # yet; a defect that makes the gateway answer some requests with errors would be their own.
-        *_ids(OBJECT, "test_medium_objects", "test_mixed_load"),
     }),
     KUBE_LAB: frozenset({
         # The session itself reaches the API through the VIP (the lab's kubeconfig names it), so a

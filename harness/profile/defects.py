@@ -22,6 +22,8 @@ CATALOGUE: dict[str, DefectKind] = {
         DefectKind("vip-stuck", "keepalived never moves the control-plane VIP off its first holder"),
         DefectKind("slow-boot", "a rebooted node comes back 15 s after its power cycle, its services "
                    "with it (a lab node boots in half a second; an SBC booting Talos takes a minute)"),
+        DefectKind("etcd-stop-kills", "etcd's supervisor stops it with SIGKILL (a unit's stop "
+                   "signal set wrong): a stopped leader exits without handing its leadership over"),
         DefectKind("etcd-two-members", "etcd is configured with only cp1 and cp2; cp3 runs no member"),
         DefectKind("etcd-no-prevote", "etcd runs without --pre-vote: a healed partition forces an election"),
         DefectKind("etcd-split-brain", "cp3 bootstraps a cluster of its own: two members claim leadership"),
@@ -60,6 +62,9 @@ CATALOGUE: dict[str, DefectKind] = {
                    "marked down in time, I/O to its PGs stalls through the outage"),
         DefectKind("osd-cpu-starved", "the named node's Ceph OSD may use a twentieth of one CPU (a CFS "
                    "quota on its cgroup): every I/O it serves waits for CPU", True),
+        DefectKind("rgw-request-limit", "the Ceph object gateway serves 2 requests at once "
+                   "(rgw_max_concurrent_requests, 1024 by default, set for a small memory budget): "
+                   "its throttler refuses the rest with 503 SlowDown"),
         DefectKind("rgw-cpu-starved", "the Ceph object gateway may use a twentieth of one CPU (a CFS "
                    "quota on its cgroup): S3 slows, RADOS does not"),
         DefectKind("osd-no-autostart", "the named node's Ceph OSD does not start when the node "

@@ -30,7 +30,8 @@ def storage_profile(tmp_path: Path, *defects: str) -> Path:
 @pytest.mark.parametrize("defect", sorted(CASES))
 def test_storage_checks_fail_on_their_defect(shared_lab: LabTarget, tmp_path: Path, defect: str) -> None:
     proof = CASES[defect]
-    run = run_harness(tmp_path, *proof.runs, profile=storage_profile(tmp_path, *proof.seeded))
+    run = run_harness(tmp_path, *proof.runs, "--depth", proof.depth,
+                      profile=storage_profile(tmp_path, *proof.seeded))
     assert run.returncode == 1, run.output
     assert run.failed() == proof.names, run.output
 

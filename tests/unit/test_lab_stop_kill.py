@@ -60,9 +60,11 @@ def stand_in(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     child.wait()
 
 
-def make_faults(tmp_path: Path, pid: int, monkeypatch: pytest.MonkeyPatch) -> tuple[LabFaults, OneServiceLab]:
+def make_faults(tmp_path: Path, pid: int, monkeypatch: pytest.MonkeyPatch,
+                defects: tuple[str, ...] = ()) -> tuple[LabFaults, OneServiceLab]:
     profile = load_profile(REPO / "profiles" / "lab.yaml")
-    profile = profile.model_copy(update={"lab": profile.lab.model_copy(update={"state_dir": tmp_path})})
+    lab_part = profile.lab.model_copy(update={"state_dir": tmp_path, "defects": list(defects)})
+    profile = profile.model_copy(update={"lab": lab_part})
     plan = make_plan(profile)
     monkeypatch.setattr(lab_faults.procs, "netns_pids", lambda node: [pid])  # no namespaces here
     lab = OneServiceLab(pid)
@@ -91,6 +93,17 @@ def test_kill_sends_sigkill_so_nothing_of_the_shutdown_runs(
     assert child.wait(timeout=5) == -9
     assert not mark.exists()
     assert [e.kind for e in faults.events.since(0)] == ["kill"]
+
+
+def test_a_supervisor_whose_stop_signal_is_sigkill_stops_etcd_with_no_hand_over(
+        stand_in: tuple[subprocess.Popen[bytes], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    child, mark = stand_in
+    faults, _ = make_faults(tmp_path, child.pid, monkeypatch, defects=("etcd-stop-kills",))
+    faults.stop("etcd", "cp1")
+    assert child.wait(timeout=5) == -9
+    assert not mark.exists()  # its SIGTERM handler, the hand-over, never ran
+    assert [e.kind for e in faults.events.since(0)] == ["stop"]  # what was asked for
 
 
 def test_stop_of_a_service_the_node_does_not_run_is_refused(tmp_path: Path,

@@ -25,6 +25,8 @@ RBD_POOL = "rbd"
 PG_NUM_RBD = 32
 PG_NUM_BUCKET = 4  # made at `up`: every PG is peered before the lab counts as up
 PG_NUM_DEFAULT = 8  # RGW makes ~7 pools: small PG counts keep peering fast and memory low
+RGW_REQUEST_LIMIT = 2
+"""Defect `rgw-request-limit`: requests the gateway serves at once (the S3 clients run 8)."""
 RGW_BUCKET_POOLS = ("default.rgw.buckets.index", "default.rgw.buckets.data")
 S3_USER = "harness"
 CLI_TIMEOUT_S = 10
@@ -57,6 +59,9 @@ class CephPlan:
     """(node, service) pairs run under a CPU quota (`STARVED_CPU`)."""
     no_autostart: str | None = None
     """Defect `osd-no-autostart:<node>`: that node's OSD stays down when the node powers on."""
+    rgw_max_requests: int | None = None
+    """Defect `rgw-request-limit`: the gateway's `rgw_max_concurrent_requests` (Ceph's default
+    1024); its throttler refuses requests past it with 503 SlowDown."""
 
     @property
     def dir(self) -> Path:
@@ -132,7 +137,8 @@ def make_ceph_plan(lab: LabPlan) -> CephPlan:
                     osd_down=osd_down, mon_down=mon_down, rgw_down="rgw-down" in kinds,
                     heartbeat_grace_s=120 if "osd-slow-markdown" in kinds else None,
                     cpu_starved=tuple(starved),
-                    no_autostart=next((d.node for d in defects if d.kind.name == "osd-no-autostart"), None))
+                    no_autostart=next((d.node for d in defects if d.kind.name == "osd-no-autostart"), None),
+                    rgw_max_requests=RGW_REQUEST_LIMIT if "rgw-request-limit" in kinds else None)
 
 
 def mon_addrv(node: LabNode) -> str:
@@ -207,7 +213,7 @@ rgw_data = {d}/rgw.{rgw.name}
 rgw_frontends = beast endpoint={rgw.address}:{RGW_PORT}
 log_file = {d}/log/$cluster-$name.log
 public_addr = {rgw.address}
-""")
+""" + (f"rgw_max_concurrent_requests = {plan.rgw_max_requests}\n" if plan.rgw_max_requests else ""))
     return "\n".join(sections)
 
 

@@ -114,7 +114,10 @@ class LabFaults(Faults):
     def stop(self, service: str, node: str) -> Undo:
         family = self._service_family(service, node)
         self.events.stamp("stop", node, service)
-        left = procs.stop(family, timeout_s=GRACEFUL_STOP_S)
+        if service == "etcd" and "etcd-stop-kills" in self.plan.defects:
+            left = procs.kill_now(family)  # the supervisor's stop signal is SIGKILL: no hand-over
+        else:
+            left = procs.stop(family, timeout_s=GRACEFUL_STOP_S)
         if service == "keepalived":
             self.events.forget_holder(node)
         if left:
