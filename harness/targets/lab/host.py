@@ -9,10 +9,14 @@ backend table by name, like its own backends, when this module is imported.
 from __future__ import annotations
 
 import platform
+import shlex
+from pathlib import Path
 from typing import Any
 
 import testinfra
 from testinfra.backend import BACKENDS, base
+
+from harness.targets.base import TargetError
 
 NAME = "netns"
 BACKENDS.setdefault(NAME, f"{__name__}.NetnsBackend")
@@ -41,13 +45,24 @@ class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
     def run(self, command: str, *args: str, **kwargs: Any) -> Any:
         inner = self.get_command(command, *args)
         personality = f"setarch {platform.machine()} --uname-2.6 " if self.old_kernel else ""
+        skew = ""
         if self.clock_offset_s:
-            out = self.run_local(f"ip netns exec %s {personality}faketime -f %s /bin/sh -c %s",
-                                 self.namespace, f"{self.clock_offset_s:+d}s", inner)
-        else:
-            out = self.run_local(f"ip netns exec %s {personality}/bin/sh -c %s", self.namespace, inner)
+            pairs = skewed_env(self.clock_offset_s).items()
+            skew = "env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in pairs) + " "
+        out = self.run_local(f"ip netns exec %s {personality}{skew}/bin/sh -c %s", self.namespace, inner)
         out.command = self.encode(inner)
         return out
+
+
+def skewed_env(offset_s: int) -> dict[str, str]:
+    """libfaketime preloaded, without the `faketime` wrapper: the wrapper keeps a semaphore and a
+    shared-memory file named after its PID in /dev/shm, left behind when it is killed, and a
+    later wrapper given the same PID fails (`sem_open: File exists`: 318 such files found on
+    this machine, and a node-facts check failed on it in a lab run)."""
+    libraries = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    if not libraries:
+        raise TargetError("defect clock-skew needs libfaketime: apt-get install faketime")
+    return {"LD_PRELOAD": str(libraries[0]), "FAKETIME": f"{offset_s:+d}s"}
 
 
 def lab_host(node: str, *, clock_offset_s: int = 0, old_kernel: bool = False) -> Any:

@@ -23,6 +23,7 @@ import yaml
 from harness.targets.base import TargetError
 from harness.targets.lab import kube_config as kc
 from harness.targets.lab import kube_pki
+from harness.targets.lab.host import skewed_env
 from harness.targets.lab.waiting import wait_until
 
 if TYPE_CHECKING:
@@ -129,10 +130,7 @@ def node_envs(plan: LabPlan, node: str) -> dict[str, str]:
         return {}
     from harness.targets.lab.target import CLOCK_SKEW_S
 
-    libraries = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
-    if not libraries:
-        raise TargetError("defect clock-skew needs libfaketime: apt-get install faketime")
-    return {"LD_PRELOAD": str(libraries[0]), "FAKETIME": f"{CLOCK_SKEW_S:+d}s"}
+    return skewed_env(CLOCK_SKEW_S)
 
 
 def readyz(plan: LabPlan, host: str, timeout_s: float = 1.0) -> bool:
