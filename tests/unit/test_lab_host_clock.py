@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.targets.base import TargetError
+from harness.targets.lab import host
 from harness.targets.lab.host import NetnsBackend, skewed_env
 
 
@@ -46,3 +48,15 @@ def test_the_node_backend_preloads_libfaketime_and_runs_no_wrapper(monkeypatch: 
     assert command.startswith("ip netns exec cp9 env LD_PRELOAD=/usr/lib/")
     assert "FAKETIME=+30s /bin/sh -c" in command
     assert "faketime -f" not in command
+
+
+def test_what_a_skewed_command_leaves_in_dev_shm_is_swept(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    monkeypatch.setattr(host, "SHM", tmp_path)
+    (tmp_path / "faketime_shm_1").write_text("")  # PID 1 lives: never ours to remove
+    before = host.faketime_leftovers()
+    gone = 2**22 + 7  # above pid_max's default: no such process
+    for name in (f"faketime_shm_{gone}", f"sem.faketime_sem_{gone}", "sem.faketime_sem_1"):
+        (tmp_path / name).write_text("")
+    host.sweep_faketime(before)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["faketime_shm_1", "sem.faketime_sem_1"]

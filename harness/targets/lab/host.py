@@ -45,13 +45,35 @@ class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
     def run(self, command: str, *args: str, **kwargs: Any) -> Any:
         inner = self.get_command(command, *args)
         personality = f"setarch {platform.machine()} --uname-2.6 " if self.old_kernel else ""
-        skew = ""
-        if self.clock_offset_s:
+        if not self.clock_offset_s:
+            out = self.run_local(f"ip netns exec %s {personality}/bin/sh -c %s", self.namespace, inner)
+        else:
             pairs = skewed_env(self.clock_offset_s).items()
             skew = "env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in pairs) + " "
-        out = self.run_local(f"ip netns exec %s {personality}{skew}/bin/sh -c %s", self.namespace, inner)
+            before = faketime_leftovers()
+            try:
+                out = self.run_local(f"ip netns exec %s {personality}{skew}/bin/sh -c %s",
+                                     self.namespace, inner)
+            finally:
+                sweep_faketime(before)
         out.command = self.encode(inner)
         return out
+
+
+SHM = Path("/dev/shm")
+
+
+def faketime_leftovers() -> set[Path]:
+    """libfaketime (0.9.10) makes a semaphore and a shared-memory file per process, named after
+    its PID, and removes them only if the process exits through it (an exec'd shell does not)."""
+    return {*SHM.glob("faketime_shm_*"), *SHM.glob("sem.faketime_sem_*")}
+
+
+def sweep_faketime(before: set[Path]) -> None:
+    """Remove what our skewed command left: new since `before`, of processes that are gone."""
+    for path in faketime_leftovers() - before:
+        if not Path(f"/proc/{path.name.rsplit('_', 1)[-1]}").exists():
+            path.unlink(missing_ok=True)
 
 
 def skewed_env(offset_s: int) -> dict[str, str]:
