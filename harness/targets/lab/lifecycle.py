@@ -28,6 +28,7 @@ from harness.targets.lab.config import (
     notify_script,
 )
 from harness.targets.lab.etcd_api import EtcdClient
+from harness.targets.lab.host import sweep_faketime
 
 LAB_RANGE = IPv4Network("198.18.0.0/15")
 STATE_MARKER = ".cluster-harness-lab"
@@ -303,6 +304,9 @@ class Lab:
         cpu_quota.remove_all(plan.bridge)  # the CPU-quota defects' groups, etcd's and Ceph's
         policy_peers.remove(plan)
         load_host.remove(plan)  # locust workers a killed run left there
+        # clock-skew's libfaketime files in /dev/shm that kwok's exec'd commands (the Kubernetes
+        # lab) left: only those of processes that are gone, garbage whoever made them.
+        sweep_faketime(set())
         net.teardown(plan)
         self._remove_state()
         if stuck:
