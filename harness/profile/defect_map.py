@@ -186,7 +186,6 @@ PROOFS: tuple[Proof, ...] = (
     # write IOPS a tenth of a healthy lab's, under the profile's floors at half of it).
     Proof("osd-cpu-starved:cp2", (f"{BLOCK}test_random_4k",),
           _ids(BLOCK, "test_random_4k[rand-write-4k]", "test_random_4k[rand-read-4k]"), storage=True),
-    # The gateway at 5 % of a CPU: S3 slows, `rados bench` beside it does not.
     # A gateway that serves 2 requests at once refuses the rest of warp's 8 with 503 SlowDown:
     # every PUT phase counts errors (4-7 of them), the mixed load's upload is refused. GET of
     # 4 MiB objects passed in one of two runs (its upload got through): it may fail.
@@ -194,6 +193,7 @@ PROOFS: tuple[Proof, ...] = (
           _ids(OBJECT, "test_object_put_throughput", "test_small_objects", "test_medium_objects",
                "test_mixed_load"), storage=True, depth="full",
           may_fail=_ids(OBJECT, "test_object_get_throughput")),
+    # The gateway at 5 % of a CPU: S3 slows, `rados bench` beside it does not.
     Proof("rgw-cpu-starved", (OBJECT.removesuffix("::"),),
           _ids(OBJECT, "test_object_get_throughput", "test_object_put_throughput", "test_small_objects"),
           storage=True),

@@ -10,7 +10,6 @@ the Service's ready endpoints. The client's JSON report comes back through the J
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,15 +114,13 @@ def service_of(network: KubernetesNetwork, pod: Pod) -> Iterator[ServiceOf]:
 def _wait_endpoint(network: KubernetesNetwork, namespace: str, service: ServiceOf, address: str) -> None:
     """Until the Service's EndpointSlices list `address` as ready: before that, the datapath
     has no backend to translate to and a connect is refused."""
-    deadline = time.monotonic() + ENDPOINT_READY_S
-    while True:
+    def check() -> tuple[bool, str]:
         slices = network.api.list_namespaced_objects(
             group="discovery.k8s.io", version="v1", plural="endpointslices", namespace=namespace,
             label_selector=f"kubernetes.io/service-name={service.name}")
-        if any(address in (e.get("addresses") or []) and (e.get("conditions") or {}).get("ready") is not False
-               for s in slices for e in s.get("endpoints") or []):
-            return
-        if time.monotonic() >= deadline:
-            raise TargetError(f"service {namespace}/{service.name}: {address} is not a ready endpoint "
-                              f"after {ENDPOINT_READY_S:g} s")
-        time.sleep(network.workloads.wait.poll_interval_s)
+        ready = [a for s in slices for e in s.get("endpoints") or []
+                 if (e.get("conditions") or {}).get("ready") is not False for a in e.get("addresses") or []]
+        return address in ready, f"ready endpoints {ready or 'none'}"
+
+    network.workloads._poll(f"service {namespace}/{service.name}: {address} as a ready endpoint",
+                            ENDPOINT_READY_S, check)

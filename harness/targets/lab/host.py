@@ -9,7 +9,6 @@ backend table by name, like its own backends, when this module is imported.
 from __future__ import annotations
 
 import platform
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +47,12 @@ class NetnsBackend(base.BaseBackend):  # type: ignore[misc]
         if not self.clock_offset_s:
             out = self.run_local(f"ip netns exec %s {personality}/bin/sh -c %s", self.namespace, inner)
         else:
-            pairs = skewed_env(self.clock_offset_s).items()
-            skew = "env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in pairs) + " "
+            env = skewed_env(self.clock_offset_s)
             before = faketime_leftovers()
             try:
-                out = self.run_local(f"ip netns exec %s {personality}{skew}/bin/sh -c %s",
-                                     self.namespace, inner)
+                out = self.run_local(
+                    f"ip netns exec %s {personality}env LD_PRELOAD=%s FAKETIME=%s /bin/sh -c %s",
+                    self.namespace, env["LD_PRELOAD"], env["FAKETIME"], inner)
             finally:
                 sweep_faketime(before)
         out.command = self.encode(inner)
