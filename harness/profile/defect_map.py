@@ -201,9 +201,11 @@ PROOFS: tuple[Proof, ...] = (
     # Measured (lab, 2026-12-02): the API stays away until the node is back (8.1 s, 37.5 %).
     _scenario("vip-stuck", "vip-holder-power-loss", "vip.changes", "api.longest_unavailable_s",
               "api.time_to_recovery_s", "api.availability_pct"),
-    # A 5 s election timeout: 9.95 s without the API, 9 % available.
+    # A 5 s election timeout: 9.95 s without the API, 9 % available. etcd draws each timeout from
+    # [5, 10) s, so the killed leader is often back (6 s) before anyone stands, and may win the
+    # election itself: then no leader change is seen (CI, 2026-12-06).
     _scenario("etcd-slow-election", "etcd-leader-killed", "api.longest_unavailable_s",
-              "api.availability_pct"),
+              "api.availability_pct", may=("leader.changes",)),
     # Nobody stands within the 6 s the leader is away, and it is not re-elected within the window.
     _scenario("etcd-stalled-election", "etcd-leader-killed", "leader.changes", "api.longest_unavailable_s",
               "api.availability_pct"),
