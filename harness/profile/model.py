@@ -100,6 +100,12 @@ class Images(Strict):
     """Image with python3 and boto3 for the S3 benchmark Job (nothing is installed at run time;
     an image without boto3 fails the benchmark with a sentence). The default is AWS' multi-arch
     Python base image, whose runtime ships boto3."""
+    warp: str = "quay.io/minio/warp:v1.6.1"
+    """warp, MinIO's S3 benchmark, for the full-depth S3 Job (its `/warp`, no shell needed). The
+    default is warp's own release image: its v1.6.1 `.goreleaser.yml` pushes an amd64 + arm64
+    manifest, tagged with the `v`, to quay.io and Docker Hub (`minio/warp`), from an alpine base
+    whose ENTRYPOINT is `/warp`. The same release the lab builds from its Go module
+    (`tools/build-warp`; two dependencies there are replaced by served releases)."""
     netshoot: str = "docker.io/nicolaka/netshoot:v0.13"
     """Image with `nft` for the partition fault's pod."""
 

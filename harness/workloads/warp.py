@@ -1,10 +1,11 @@
 """warp, MinIO's S3 benchmark: its command line, where its binary is, and its JSON report parsed.
 
-warp (built by `tools/build-warp`, AGPL-3.0, run as a separate program) runs one operation for a
-fixed time: `put`, `get` (of objects it uploads first, `objects` of them) or `mixed` (GET, STAT,
-PUT and DELETE at warp's default shares). With `--json` it prints its final aggregate, the same
-document it compresses into `<benchdata>.json.zst`; the target sends that stdout into a file it
-owns and hands the text to `parse_warp`. Per operation warp reports:
+warp (built by `tools/build-warp` for the lab, warp's release image in a cluster's Job; AGPL-3.0,
+run as a separate program) runs one operation for a fixed time: `put`, `get` (of objects it
+uploads first, `objects` of them) or `mixed` (GET, STAT, PUT and DELETE at warp's default
+shares). With `--json` it prints its final aggregate, the same document it compresses into
+`<benchdata>.json.zst`; the lab sends that stdout into a file it owns, a cluster's Job into its
+log, and the target hands the report to `parse_warp`. Per operation warp reports:
 
 - the average over the measured window: warp leaves out the first two and the last two whole
   seconds of the run (ramp-up and drain), so a run of D seconds measures about D - 3;

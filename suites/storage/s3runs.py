@@ -1,11 +1,12 @@
 """Which client measures S3 in a session, and its PUT and GET phases in one shape.
 
-Under `-m benchmark` (full depth) warp measures, when the target can run it (`tools/build-warp`
-built it): a timed run per operation, averaged by warp over its measured window, with its
-per-second samples kept. The acceptance run keeps the boto3 benchmark (a fixed object count,
-~9 s for its four phases; warp's fixed costs, a 3 s pause and two unmeasured seconds at each
-edge of a run, would double that), and so does a full run without warp. The run's components
-name the tool (`s3-benchmark`), and every S3 figure carries it as its `tool` tag.
+Under `-m benchmark` (full depth) warp measures, when the target can run it (the lab: when
+`tools/build-warp` built it; a Rook cluster: a Job of the profile's `images.warp`): a timed run
+per operation, averaged by warp over its measured window, with its per-second samples kept.
+The acceptance run keeps the boto3 benchmark (a fixed object count, ~9 s for its four phases;
+warp's fixed costs, a 3 s pause and two unmeasured seconds at each edge of a run, would double
+that), and so does a full run without warp. The run's components name the tool
+(`s3-benchmark`), and every S3 figure carries it as its `tool` tag.
 """
 
 from __future__ import annotations

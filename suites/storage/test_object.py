@@ -7,10 +7,11 @@ writing 4 MiB objects from the same host now); 64 KiB objects, bound by latency,
 against the profile's floors in operations per second.
 
 The client (`suites.storage.s3runs`): the acceptance run measures with boto3, 4 MiB x 60 objects
-and 64 KiB x 200, at most 20 s per phase. Under `-m benchmark` warp measures when it is built
-(`tools/build-warp`): 10 s per operation and object size (64 KiB, 1 MiB, 4 MiB) and warp's mixed
-load at 1 MiB, every figure with its per-second samples; without warp, boto3 with 150 and 400
-objects, and the run's components say so. The bucket and its objects are deleted at the end.
+and 64 KiB x 200, at most 20 s per phase. Under `-m benchmark` warp measures when the target can
+run it (the lab: built by `tools/build-warp`; a Rook cluster: a Job of `images.warp`): 10 s per
+operation and object size (64 KiB, 1 MiB, 4 MiB) and warp's mixed load at 1 MiB, every figure
+with its per-second samples; without warp, boto3 with 150 and 400 objects, and the run's
+components say so. The bucket and its objects are deleted at the end.
 """
 
 from __future__ import annotations

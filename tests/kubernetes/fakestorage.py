@@ -15,6 +15,12 @@
   `--time_based`. A fio pod whose claim is missing or not a Block volume prints fio's error instead.
 - **S3 benchmark Jobs**: the logs are an S3BenchResult for the spec in the command, at
   `s3_mib_s[op]`, every request an error when the Secret the Job references lacks the keys.
+- **warp Jobs** (command `/warp <op> ... --json`): the logs are a report warp printed on the lab
+  (`tests/unit/data/warp-*.json`, unchanged): `put` answers the 64 KiB PUT run, `get` and `mixed`
+  the 1 MiB mixed run (the only recorded report with a measured GET; its other operations come
+  along), whatever size the command asks for. A Job whose `WARP_ACCESS_KEY`/`WARP_SECRET_KEY` do
+  not both come from a Secret holding them prints nothing (the real warp, refused, retries until
+  its deadline).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.targets.kubernetes import storagemanifests as sm
+from harness.workloads import s3bench, warp
 from harness.workloads.s3bench import MIB, S3BenchResult, S3PhaseResult
 from tests.kubernetes.fakeapi import ExecHandler, FakeKubernetes
 
@@ -39,6 +46,8 @@ POOLS = DATA / "ceph-osd-pool-ls-detail.json"
 RBD_BENCH = DATA / "rbd-bench-write.txt"
 RADOS_BENCH = {"write": DATA / "rados-bench-write.txt", "seq": DATA / "rados-bench-seq.txt"}
 FIO_REPORT = DATA / "fio-rbd-engine.json"
+WARP_REPORTS = {"put": DATA / "warp-put-64k-lab.json", "get": DATA / "warp-mixed-1m-lab.json",
+                "mixed": DATA / "warp-mixed-1m-lab.json"}
 CEPH_NS = "rook-ceph"
 ACCESS_KEY = "FAKEACCESSKEY7Q2ZLEAKCHECK"
 SECRET_KEY = "fake+Secret/Key=9f3b2c1d0e-must-never-leak"
@@ -158,6 +167,8 @@ class FakeStorage:
             return self._fio(pod, command)
         if command[:3] == ["sh", "-c", sm.S3BENCH_SCRIPT]:
             return self._s3bench(pod, json.loads(command[-1]))
+        if command[:1] == [sm.WARP_BINARY]:
+            return self._warp(pod, command)
         return self._logs_before(pod) if self._logs_before is not None else None
 
     def _volume_ok(self, pod: Obj) -> bool:
@@ -191,13 +202,22 @@ class FakeStorage:
                               "size": _flag(argv, "size")}
         return json.dumps(report, indent=2) + "\n"
 
-    def _s3bench(self, pod: Obj, spec: Obj) -> str:
+    def _keyed(self, pod: Obj, names: tuple[str, ...]) -> bool:
+        """Do the env variables `names` (and no other) come from a Secret that holds their keys?"""
         namespace = pod["metadata"]["namespace"]
-        refs = [e["valueFrom"]["secretKeyRef"] for e in pod["spec"]["containers"][0].get("env") or []
-                if "valueFrom" in e]
+        env = [e for e in pod["spec"]["containers"][0].get("env") or [] if "valueFrom" in e]
+        refs = [e["valueFrom"]["secretKeyRef"] for e in env]
         secrets = [self.api.get("v1", "secrets", r["name"], namespace) for r in refs]
-        keyed = len(refs) == 2 and all(s is not None and r["key"] in s["data"]
-                                       for r, s in zip(refs, secrets, strict=True))
+        return tuple(e["name"] for e in env) == names and all(
+            s is not None and r["key"] in s["data"] for r, s in zip(refs, secrets, strict=True))
+
+    def _warp(self, pod: Obj, argv: list[str]) -> str:
+        if not self._keyed(pod, warp.KEY_ENV) or "--json" not in argv:
+            return ""
+        return WARP_REPORTS[argv[1]].read_text()
+
+    def _s3bench(self, pod: Obj, spec: Obj) -> str:
+        keyed = self._keyed(pod, s3bench.KEY_ENV)
         phases = []
         for size in spec["object_sizes"]:
             for op in ("put", "get"):

@@ -5,8 +5,10 @@ CephCluster the fake reads back too; broken ones are caught. Block I/O is libaio
 from __future__ import annotations
 
 import copy
+import math
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -16,8 +18,10 @@ import pytest
 from harness.profile import load_profile
 from harness.targets.kubernetes import storagemanifests as sm
 from harness.targets.kubernetes.storage import plan_objects
+from harness.workloads import warp
 from harness.workloads.fio import RAND_READ_4K, SEQ_READ_4M, SEQ_WRITE_4M
 from harness.workloads.s3bench import S3BenchSpec
+from harness.workloads.warp import WarpSpec
 from tests.kubernetes.fakeapi import FakeKubernetes
 from tests.kubernetes.fakestorage import DEGRADED, FakeStorage
 from tests.kubernetes.rook_schema import validate_rook
@@ -25,6 +29,8 @@ from tests.reference import ROOK_EXAMPLES
 
 RUN = "20250101T000000Z-abc123"
 SPEC = S3BenchSpec(endpoint="http://rgw.rook-ceph.svc:80", bucket="bucket-1-0a1b", object_sizes=(4 << 20,))
+WARP = WarpSpec(op="get", endpoint="http://rgw.rook-ceph.svc:80", bucket="bucket-1-0a1b", object_size=4 << 20,
+                duration_s=10, objects=40)
 
 
 def core_objects() -> dict[str, dict[str, Any]]:
@@ -37,6 +43,8 @@ def core_objects() -> dict[str, dict[str, Any]]:
         "s3bench-script": sm.s3bench_configmap("s3bench-script-1", run_id=RUN),
         "s3bench-job": sm.s3bench_job("s3bench-2", run_id=RUN, image=sm.S3BENCH_IMAGE, node="kwk1",
                                       spec=SPEC, secret="bucket-1", script_configmap="s3bench-script-1"),
+        "warp-job": sm.warp_job("warp-get-3", run_id=RUN, image="quay.io/minio/warp:v1.6.1", node="kwk1",
+                                spec=WARP, secret="bucket-1"),
     }
 
 
@@ -116,11 +124,39 @@ def test_the_s3_job_gets_its_keys_only_by_reference() -> None:
     assert all("value" not in e for e in env[:2])
 
 
+def test_the_warp_job_runs_warp_itself_with_its_keys_only_by_reference() -> None:
+    job = core_objects()["warp-job"]
+    spec = job["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    assert spec["nodeName"] == "kwk1" and spec["restartPolicy"] == "Never"
+    # No shell: the image's own binary, warp's command line as the lab runs it.
+    assert container["command"] == warp.warp_argv("/warp", WARP, benchdata=Path(sm.WARP_WORKDIR) / "get")
+    assert container["command"][:2] == ["/warp", "get"] and "args" not in container
+    assert not any("key" in arg.lower() for arg in container["command"])
+    env = {e["name"]: e for e in container["env"]}
+    assert [env[name]["valueFrom"]["secretKeyRef"] for name in warp.KEY_ENV] == [
+        {"name": "bucket-1", "key": "AWS_ACCESS_KEY_ID"},
+        {"name": "bucket-1", "key": "AWS_SECRET_ACCESS_KEY"}]
+    assert all("value" not in env[name] for name in warp.KEY_ENV)
+    # Its benchdata lands in an emptyDir that is also its working directory.
+    pairs = dict(zip(container["command"][2::2], container["command"][3::2], strict=False))
+    assert pairs["--benchdata"] == f"{sm.WARP_WORKDIR}/get"
+    assert container["workingDir"] == sm.WARP_WORKDIR
+    assert container["volumeMounts"] == [{"name": "work", "mountPath": sm.WARP_WORKDIR}]
+    assert spec["volumes"] == [{"name": "work", "emptyDir": {}}]
+    # Bounded by warp's own limit (upload, pause, run, clean-up) and a minute to start.
+    assert job["spec"]["activeDeadlineSeconds"] == math.ceil(WARP.limit_s()) + 60
+    assert job["spec"]["backoffLimit"] == 0
+
+
 def test_the_dry_run_plan_holds_one_of_each_and_all_are_valid(tmp_path: Any) -> None:
     profile = load_profile("profiles/homelab.example.yaml")
     planned = plan_objects(profile, run_id=RUN)
     assert [body["kind"] for body, _ in planned] == [
-        "PersistentVolumeClaim", "Job", "ObjectBucketClaim", "ConfigMap", "Job"]
+        "PersistentVolumeClaim", "Job", "ObjectBucketClaim", "ConfigMap", "Job", "Job"]
+    warp_job, purpose = planned[-1]
+    assert warp_job["spec"]["template"]["spec"]["containers"][0]["image"] == profile.images.warp
+    assert purpose.startswith("at full depth (-m benchmark), each warp run instead")
     for body, _ in planned:
         if body["kind"] == "ObjectBucketClaim":
             validate_rook(body)

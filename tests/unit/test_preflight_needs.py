@@ -32,6 +32,7 @@ def test_images_follow_the_needs_and_storage_only_when_enabled() -> None:
     assert preflight_images(profile, {"nodes", "partition"}) == {
         images.debug: ["uname", "-m"], images.netshoot: ["nft", "--version"]}
     assert set(preflight_images(profile, {"network", "storage"})) == {
-        images.agnhost, images.iperf3, images.fio, images.s3bench}
+        images.agnhost, images.iperf3, images.fio, images.s3bench, images.warp}
+    assert preflight_images(profile, {"storage"})[images.warp] == ["/warp", "--version"]
     off = profile.model_copy(update={"storage": profile.storage.model_copy(update={"enabled": False})})
     assert set(preflight_images(off, {"storage"})) == set()

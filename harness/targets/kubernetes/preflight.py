@@ -21,7 +21,9 @@ def preflight_images(profile: Profile, needs: set[str]) -> dict[str, list[str]]:
         "nodes": {images.debug: ["uname", "-m"]},
         "api": {images.debug: ["uname", "-m"]},  # the pod-startup pods run it
         "network": {images.agnhost: ["/agnhost", "help"], images.iperf3: ["iperf3", "--version"]},
-        "storage": {images.fio: ["fio", "--version"], images.s3bench: ["python3", "-c", "import boto3"]},
+        # Both S3 clients: the acceptance run measures with boto3, a full-depth run with warp.
+        "storage": {images.fio: ["fio", "--version"], images.s3bench: ["python3", "-c", "import boto3"],
+                    images.warp: ["/warp", "--version"]},
         "partition": {images.netshoot: ["nft", "--version"]},
         "kill": {images.debug: ["uname", "-m"]},  # the kill pod's shell and tools
     }

@@ -9,8 +9,8 @@
   on exit. A chaos scenario's background writer is a Pod on such a PVC whose fio reports every
   second (`fiowriter.py`), on a node no fault of the scenario touches.
 - Object: an ObjectBucketClaim; endpoint from its ConfigMap, keys from its Secret (kept only in
-  the `Bucket` value, whose repr hides them); the S3 benchmark runs as a Job on the client node,
-  reading the keys through `secretKeyRef`.
+  the `Bucket` value, whose repr hides them); the S3 benchmark (boto3's, or warp at full depth:
+  `storagewarp.py`) runs as a Job on the client node, reading the keys through `secretKeyRef`.
 
 Which nodes hold OSDs and the gateway is read from the Rook pods' `nodeName`.
 """
@@ -25,11 +25,11 @@ from contextlib import contextmanager
 
 from harness.profile import Profile
 from harness.targets.base import TargetError
-from harness.targets.kubernetes import manifests, storagetwins
+from harness.targets.kubernetes import manifests, storagetwins, storagewarp
 from harness.targets.kubernetes import storagemanifests as sm
 from harness.targets.kubernetes.api import KubeAPI, Obj
 from harness.targets.kubernetes.errors import APIError, APINotFound
-from harness.targets.kubernetes.workloads import WorkloadError, Workloads
+from harness.targets.kubernetes.workloads import JobOutcome, WorkloadError, Workloads
 from harness.targets.storage import BlockVolume, Bucket, FioRun, Storage, StorageClient
 from harness.workloads.ceph_status import (
     CephOutputError,
@@ -42,6 +42,7 @@ from harness.workloads.ceph_status import (
 from harness.workloads.cephbench import ObjectTwins, Twin
 from harness.workloads.fio import FioJob, FioOutputError, FioResult, parse_fio
 from harness.workloads.s3bench import S3BenchResult, S3BenchSpec
+from harness.workloads.warp import WarpResult, WarpSpec
 
 log = logging.getLogger("harness.kubernetes.storage")
 
@@ -207,15 +208,19 @@ class KubernetesStorage(Storage):
     def object_twins(self, *, seconds: int) -> ObjectTwins:
         return storagetwins.object_twins(self, seconds=seconds)
 
-    def _run(self, body: Obj, what: str, *, timeout_s: float, claim: str | None = None) -> str:
-        """Run the Job to its end, delete it, return its logs; raise with the reason if it failed."""
+    def _run_job(self, body: Obj, what: str, *, timeout_s: float, claim: str | None = None) -> JobOutcome:
+        """Run the Job to its end (or `timeout_s`) and delete it; its outcome, failed or not."""
         namespace, name = self._namespace(), str(body["metadata"]["name"])
         try:
-            outcome = self.workloads.run_job(namespace, body, timeout_s=timeout_s)
+            return self.workloads.run_job(namespace, body, timeout_s=timeout_s)
         except WorkloadError as error:
             raise TargetError(f"{what}: {error}{self._claim_state(claim)}") from None
         finally:
             self.api.delete_job(namespace, name)
+
+    def _run(self, body: Obj, what: str, *, timeout_s: float, claim: str | None = None) -> str:
+        """Run the Job to its end, delete it, return its logs; raise with the reason if it failed."""
+        outcome = self._run_job(body, what, timeout_s=timeout_s, claim=claim)
         if not outcome.succeeded:
             tail = " | ".join(outcome.logs.strip().splitlines()[-3:])[-300:]
             raise TargetError(f"{what} failed ({outcome.reason}): {tail}")
@@ -290,6 +295,18 @@ class KubernetesStorage(Storage):
         except (ValueError, KeyError, TypeError):
             raise TargetError(f"the S3 benchmark printed no result: {text.strip()[-200:]!r}") from None
 
+    def warp_refusal(self) -> str | None:
+        return None  # a Job of the profile's `images.warp`, which the preflight proved runs
+
+    def run_warp(self, bucket: Bucket, spec: WarpSpec) -> WarpResult:
+        """warp as a Job on the client node, at the bucket's own endpoint (`storagewarp.py`)."""
+        storagewarp.check_target(bucket, spec)
+        node = self.default_client_node()
+        body = sm.warp_job(self._name("warp", spec.op), run_id=self._run_id(), image=self.profile.images.warp,
+                           node=node, spec=spec, secret=self._claim_of(bucket))
+        outcome = self._run_job(body, f"warp {spec.op}", timeout_s=sm.warp_deadline_s(spec) + 30)
+        return storagewarp.result_of(outcome, spec, where=f"pod {self._namespace()}/{outcome.pod} on {node}")
+
     def _claim_of(self, bucket: Bucket) -> str:
         """The claim (and Secret) whose ConfigMap names this bucket, in the run's namespace."""
         claims = self.api.list_namespaced_objects(group=sm.OBC_GROUP, version=sm.OBC_VERSION,
@@ -315,6 +332,8 @@ def plan_objects(profile: Profile, *, run_id: str) -> list[tuple[Obj, str]]:
     node = default_client_node(profile)
     claim = sm.bucket_claim("bucket-1", run_id=run_id, storage_class=profile.storage.bucket_storage_class)
     spec = S3BenchSpec(endpoint="http://<BUCKET_HOST>:<BUCKET_PORT>", bucket="<BUCKET_NAME>")
+    put = WarpSpec(op="put", endpoint=spec.endpoint, bucket=spec.bucket, object_size=4 << 20,
+                   duration_s=10)  # as `suites.storage.s3runs.warp_spec` makes it
     return [
         (sm.pvc("rbd-1", run_id=run_id, storage_class=profile.storage.block_storage_class, size_gib=2),
          "block volume for the fio benchmarks (deleted with its RBD image at the end)"),
@@ -325,5 +344,9 @@ def plan_objects(profile: Profile, *, run_id: str) -> list[tuple[Obj, str]]:
         (sm.s3bench_job("s3bench-4", run_id=run_id, image=profile.images.s3bench, node=node, spec=spec,
                         secret="bucket-1", script_configmap="s3bench-script-3"),
          f"each S3 benchmark: a Job on {node}, keys through secretKeyRef"),
+        (sm.warp_job("warp-put-5", run_id=run_id, image=profile.images.warp, node=node, spec=put,
+                     secret="bucket-1"),
+         f"at full depth (-m benchmark), each warp run instead: a Job on {node}, keys through "
+         "secretKeyRef"),
     ]
 

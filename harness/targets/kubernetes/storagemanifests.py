@@ -4,8 +4,8 @@ tests: core kinds with kubernetes-validate, the ObjectBucketClaim against Rook's
 Block I/O: a PVC with `volumeMode: Block` on the profile's RBD StorageClass, handed to a fio Job
 as a raw device (`volumeDevices`): fio's `libaio` engine on the device, never the `rbd` engine (a
 pod has no Ceph keyring; the kernel RBD client of the node does the I/O). Object I/O: an
-ObjectBucketClaim; its Secret holds the keys, which reach the benchmark Job only through
-`secretKeyRef`, so no manifest, plan or run file ever contains them.
+ObjectBucketClaim; its Secret holds the keys, which reach the benchmark Job (boto3's or warp's)
+only through `secretKeyRef`, so no manifest, plan or run file ever contains them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import math
 from pathlib import Path
 
 from harness.targets.kubernetes import manifests
-from harness.workloads import s3bench
+from harness.workloads import s3bench, warp
 from harness.workloads.fio import FioJob, job_flags
 from harness.workloads.s3bench import S3BenchSpec
+from harness.workloads.warp import WarpSpec
 
 Obj = manifests.Obj
 OBC_GROUP = "objectbucket.io"
@@ -44,7 +45,11 @@ S3BENCH_SCRIPT = (
     f'exec python3 {S3BENCH_MOUNT}/s3bench.py "$1"'
 )
 SECRET_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-"""Keys of the OBC's Secret, in the order of `s3bench.KEY_ENV`."""
+"""Keys of the OBC's Secret, in the order of `s3bench.KEY_ENV` and `warp.KEY_ENV`."""
+WARP_BINARY = "/warp"
+"""Where warp's release image keeps it (its ENTRYPOINT); the image may have no shell."""
+WARP_WORKDIR = "/warp-work"
+"""An emptyDir, the container's working directory: warp's benchdata goes there."""
 
 
 def pvc(name: str, *, run_id: str, storage_class: str, size_gib: float) -> Obj:
@@ -106,13 +111,36 @@ def s3bench_job(name: str, *, run_id: str, image: str, node: str, spec: S3BenchS
                          command=["sh", "-c", S3BENCH_SCRIPT, "s3bench", payload], node=node,
                          deadline_s=deadline, role="s3bench")
     container = body["spec"]["template"]["spec"]["containers"][0]
-    container["env"] = [
-        {"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-        for env, key in zip(s3bench.KEY_ENV, SECRET_KEYS, strict=True)
-    ] + [{"name": "NO_PROXY", "value": "*"}, {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"}]
+    container["env"] = [*_keys_from(secret, s3bench.KEY_ENV), {"name": "NO_PROXY", "value": "*"},
+                        {"name": "AWS_EC2_METADATA_DISABLED", "value": "true"}]
     container["volumeMounts"] = [{"name": "bench", "mountPath": S3BENCH_MOUNT, "readOnly": True}]
     body["spec"]["template"]["spec"]["volumes"] = [
         {"name": "bench", "configMap": {"name": script_configmap}}]
+    return body
+
+
+def _keys_from(secret: str, names: tuple[str, ...]) -> list[Obj]:
+    """The OBC Secret's keys as the environment variables `names`, by reference only."""
+    return [{"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+            for env, key in zip(names, SECRET_KEYS, strict=True)]
+
+
+def warp_deadline_s(spec: WarpSpec) -> int:
+    """The Job's own bound: warp's (upload, pause, run, clean-up) and a minute to start the pod."""
+    return math.ceil(spec.limit_s()) + 60
+
+
+def warp_job(name: str, *, run_id: str, image: str, node: str, spec: WarpSpec, secret: str) -> Obj:
+    """One warp run (`spec.op`), `--json` report on stdout; keys from the claim's Secret."""
+    argv = warp.warp_argv(WARP_BINARY, spec, benchdata=Path(WARP_WORKDIR) / spec.op)
+    body = manifests.job(name, run_id=run_id, image=image, command=argv, node=node,
+                         deadline_s=warp_deadline_s(spec), role="warp")
+    container = body["spec"]["template"]["spec"]["containers"][0]
+    # NO_PROXY as for boto3: the gateway is in-cluster, never behind an injected proxy.
+    container["env"] = [*_keys_from(secret, warp.KEY_ENV), {"name": "NO_PROXY", "value": "*"}]
+    container["workingDir"] = WARP_WORKDIR
+    container["volumeMounts"] = [{"name": "work", "mountPath": WARP_WORKDIR}]
+    body["spec"]["template"]["spec"]["volumes"] = [{"name": "work", "emptyDir": {}}]
     return body
 
 
