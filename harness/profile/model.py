@@ -108,6 +108,11 @@ class Images(Strict):
     (`tools/build-warp`; two dependencies there are replaced by served releases)."""
     netshoot: str = "docker.io/nicolaka/netshoot:v0.13"
     """Image with `nft` for the partition fault's pod."""
+    sockperf: str | None = None
+    """Image with Debian's `sockperf` package, for round trips (request/response latency) on a
+    cluster. Nobody publishes a maintained multi-arch one, so the repository ships its recipe
+    (`tools/images/sockperf`: build, push, set this to the pushed tag). Unset, the round trips
+    are not measured on a cluster: the netperf test says so and skips."""
 
 
 class Expectations(Strict):

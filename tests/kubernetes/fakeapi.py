@@ -73,7 +73,7 @@ def matches(labels: dict[str, str], selector: str) -> bool:
 
 
 def running_pod(pod: Obj) -> Obj:
-    """Running and Ready: what a server pod (backend, iperf3 server) reaches on a healthy node."""
+    """Running and Ready: what a server pod (backend, iperf3 or sockperf server) reaches on a healthy node."""
     return {
         "phase": "Running",
         "conditions": [{"type": "Ready", "status": "True"}],
@@ -91,7 +91,8 @@ def running_pod(pod: Obj) -> Obj:
     }
 
 
-RUNNING_ROLES = frozenset({"netpod", "lb-backend", "iperf3-server", "node-debug", "startup"})
+RUNNING_ROLES = frozenset({"netpod", "lb-backend", "iperf3-server", "sockperf-server", "node-debug",
+                           "startup"})
 """Pods with these `harness/role` labels run until deleted; every other pod runs to completion."""
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 Hook = Callable[[str, str, str, Obj], None]

@@ -12,7 +12,8 @@
   protocol) is decided by `allow`; by default by the expected-reachability engine run over the
   objects in the store (namespaces, pods, NetworkPolicies, CNPs, CCNPs) — so what the target
   created, where and with which labels, decides the outcome.
-- **iperf3**: a client Job's pod logs are a recorded iperf3 report (`IPERF3_REPORT`).
+- **iperf3, sockperf**: a client Job's pod logs are a recorded report: iperf3's (`IPERF3_REPORT`),
+  sockperf ping-pong's summary (`SOCKPERF_REPORT`, from the lab, colour codes as printed).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from harness.netpol.load import cluster_from_objects, parse_document
 from tests.kubernetes.fakeapi import FakeKubernetes
 
 Obj = dict[str, Any]
-IPERF3_REPORT = Path(__file__).resolve().parents[1] / "unit" / "data" / "iperf3-tcp-984mbit-htb.json"
+DATA = Path(__file__).resolve().parents[1] / "unit" / "data"
+IPERF3_REPORT = DATA / "iperf3-tcp-984mbit-htb.json"
+SOCKPERF_REPORT = DATA / "sockperf-ping-pong-tcp-lab.txt"
 POLICY_STORES = (("networking.k8s.io/v1", "networkpolicies"), ("cilium.io/v2", "ciliumnetworkpolicies"),
                  ("cilium.io/v2", "ciliumclusterwidenetworkpolicies"))
 Allow = Callable[[Obj, str, int, str], bool]
@@ -183,9 +186,11 @@ class FakeNetwork:
                                  [(port, protocol)], pods=[key(source), key(target)])
         return matrix.allowed(key(source), key(target), port, protocol)
 
-    # -- logs: iperf3 -------------------------------------------------------------------------------
+    # -- logs: iperf3, sockperf ----------------------------------------------------------------------
     def _logs(self, pod: Obj) -> str | None:
         command = pod["spec"]["containers"][0].get("command") or []
         if command[:2] == ["iperf3", "--client"]:
             return IPERF3_REPORT.read_text()
+        if command[:2] == ["sockperf", "ping-pong"]:
+            return SOCKPERF_REPORT.read_text()
         return None

@@ -7,6 +7,7 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,6 +21,7 @@ from harness.targets.kubernetes import KubernetesTarget, manifests
 from harness.targets.kubernetes.plan import PlanReadRefused
 from harness.targets.planning import validation_problems
 from tests.kubernetes.fakecluster import FakeCluster
+from tests.kubernetes.test_network_on_fake_api import fake_profile
 from tests.kubernetes.test_suites_on_fakes import ROOT, run_harness
 
 RUN = "20250101T000000Z-abc123"
@@ -161,3 +163,23 @@ def test_a_plan_that_breaks_quorum_says_it_would_be_refused(k8s_target: Kubernet
     plan = plan_scenario(two_down, profile=k8s_target.profile, source="x.yaml",
                          lock_path=ROOT / "x.lock", describe_fault=k8s_target.plan_fault)
     assert plan.refused is not None and "quorum" in plan.refused
+
+
+@pytest.mark.parametrize("image", [None, "registry.example/sockperf:3.7-1"])
+def test_network_dry_run_lists_sockperf_objects_only_with_an_image(cluster: FakeCluster,
+                                                                   image: str | None) -> None:
+    cluster.profile_path = fake_profile(cluster, images={"sockperf": image} if image else None)
+    done = run_harness(cluster, "--dry-run-offline", "suites/network/test_netperf.py", "-m", "benchmark",
+                       "-q")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    _untouched(cluster)
+    assert "INVALID" not in done.stdout
+    objects: list[dict[str, Any]] = [d for d in _yaml_documents(done.stdout) if isinstance(d, dict)]
+    tools = {(d["kind"], d["metadata"]["name"]): d for d in objects
+             if str(d["metadata"]["name"]).startswith(("iperf3-", "sockperf-"))}
+    iperf3 = {("Pod", "iperf3-server"), ("Job", "iperf3-client")}
+    assert set(tools) == (iperf3 | {("Pod", "sockperf-server"), ("Job", "sockperf-client")} if image
+                          else iperf3)
+    if image:
+        assert tools[("Pod", "sockperf-server")]["spec"]["containers"][0]["image"] == image
+        assert f"preflight: can {image} run on kcp1?" in done.stdout

@@ -21,7 +21,7 @@ from harness.targets.kubernetes import netmanifests as nm
 from harness.targets.kubernetes.network import KubernetesNetwork
 from harness.targets.kubernetes.settings import WaitSettings
 from harness.targets.kubernetes.workloads import Workloads
-from harness.workloads import iperf3
+from harness.workloads import iperf3, sockperf
 from suites.network.policy_cases import CASES
 from tests.kubernetes.crd_schema import RELEASES, validate_custom
 
@@ -38,9 +38,18 @@ def core_objects() -> dict[str, dict[str, Any]]:
                                                node="kcp1", host_network=True, bind="10.0.0.11"),
         "iperf3-server-pod": nm.iperf3_server("iperf3-server-kcp1-2", run_id=RUN, image="iperf3",
                                               node="kcp1", host_network=False, bind=None),
-        "iperf3-client": nm.iperf3_client(
-            "iperf3-client-kwk1-1", run_id=RUN, image="iperf3", node="kwk1", host_network=True,
-            command=iperf3.client_argv(server="10.0.0.11", port=5201, bind="10.0.0.14"), deadline_s=63),
+        "iperf3-client": nm.tool_client(
+            "iperf3-client-kwk1-1", tool="iperf3", run_id=RUN, image="iperf3", node="kwk1",
+            host_network=True, command=iperf3.client_argv(server="10.0.0.11", port=5201, bind="10.0.0.14"),
+            deadline_s=63),
+        "sockperf-server-pod": nm.sockperf_server("sockperf-server-kcp1-3", run_id=RUN, image="sockperf",
+                                                  node="kcp1", host_network=False, bind=None,
+                                                  serves="svc-netperf-kcp1-1"),
+        "sockperf-client": nm.tool_client(
+            "sockperf-client-kwk1-3", tool="sockperf", run_id=RUN, image="sockperf", node="kwk1",
+            host_network=False, command=sockperf.ping_pong_argv(server="10.96.0.7", port=11111),
+            deadline_s=62),
+        "cluster-ip-service": nm.cluster_ip_service("svc-netperf-kcp1-1", run_id=RUN),
     }
 
 

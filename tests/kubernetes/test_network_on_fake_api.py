@@ -37,10 +37,12 @@ def free_port() -> int:
 
 
 def fake_profile(cluster: FakeCluster, *, pool: tuple[str, str] | None = None,
-                 **kubernetes: object) -> Path:
+                 images: dict[str, str] | None = None, **kubernetes: object) -> Path:
     """The fake cluster's profile (its pool is the cluster's: 127.0.0.100-127), with a free port."""
     profile = yaml.safe_load(cluster.profile_path.read_text())
     profile["kubernetes"].update(lb_service_port=free_port(), **kubernetes)
+    if images is not None:
+        profile["images"] = {**profile.get("images", {}), **images}
     if pool is not None:
         profile["loadbalancer_pool"] = {"range": {"first": pool[0], "last": pool[1]}}
     path = cluster.root / "network.yaml"
@@ -227,7 +229,7 @@ def test_iperf3_to_a_service_reaches_its_cluster_ip_once_the_server_is_a_ready_e
             assert made is not None and made["spec"]["type"] == "ClusterIP"
             assert made["spec"]["selector"] == {"harness/serves": service.name}
             ports = {(p["port"], p["protocol"]) for p in made["spec"]["ports"]}
-            assert ports == {(5201, "TCP"), (5201, "UDP")}
+            assert ports == {(5201, "TCP"), (5201, "UDP"), (11111, "TCP")}  # iperf3's, sockperf's
             result = target.network.iperf3(client=near, server=service, seconds=2)
         assert cluster.api.names("v1", "services", namespace) == []  # deleted with its context
     assert result.goodput_mbit == pytest.approx(939.3, abs=0.1)

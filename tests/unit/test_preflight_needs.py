@@ -36,3 +36,13 @@ def test_images_follow_the_needs_and_storage_only_when_enabled() -> None:
     assert preflight_images(profile, {"storage"})[images.warp] == ["/warp", "--version"]
     off = profile.model_copy(update={"storage": profile.storage.model_copy(update={"enabled": False})})
     assert set(preflight_images(off, {"storage"})) == set()
+
+
+def test_the_sockperf_image_is_checked_with_the_network_only_when_set() -> None:
+    profile = load_profile(ROOT / "profiles" / "homelab.example.yaml")
+    assert profile.images.sockperf is None
+    assert "sockperf" not in {c[0] for c in preflight_images(profile, {"network"}).values()}
+    image = "registry.example/sockperf:test"
+    with_image = profile.model_copy(update={"images": profile.images.model_copy(update={"sockperf": image})})
+    assert preflight_images(with_image, {"network"})[image] == ["sockperf", "--version"]
+    assert image not in preflight_images(with_image, {"nodes", "storage"})

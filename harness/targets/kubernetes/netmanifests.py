@@ -2,8 +2,9 @@
 core kinds with kubernetes-validate, Cilium kinds against the upstream CRD schemas).
 
 Every pod serves `POD_PORTS` over TCP and UDP with agnhost netexec (one container per port, all
-answering any HTTP path with the pod's name); iperf3 runs as a server pod plus a client Job
-beside the endpoints it measures. Everything carries the harness labels for `harness clean`.
+answering any HTTP path with the pod's name); iperf3 and sockperf run as a server pod plus a
+client Job beside the endpoints they measure. Everything carries the harness labels for
+`harness clean`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ipaddress import IPv4Address
 from harness.profile import Profile
 from harness.targets.kubernetes import manifests
 from harness.targets.network import POD_PORTS
+from harness.workloads import sockperf
 
 Obj = manifests.Obj
 CILIUM = "cilium.io"
@@ -25,6 +27,7 @@ POLICY_VERSION = "v2"
 LB_SELECTOR_LABEL = "harness/lb"
 """Label on the run's LoadBalancer services; a test pool and L2 policy select only those."""
 IPERF3_PORT = 5201
+SOCKPERF_PORT = sockperf.DEFAULT_PORT
 SERVES_LABEL = "harness/serves"
 """On a tool's server pod: the name of the ClusterIP Service in front of it (`cluster_ip_service`)."""
 
@@ -111,30 +114,30 @@ def lease_holder(lease: Obj, now: datetime) -> str | None:
     return str(holder)
 
 
-def cluster_ip_service(name: str, *, run_id: str, port: int = IPERF3_PORT) -> Obj:
-    """A ClusterIP Service in front of the server pods labelled `SERVES_LABEL: name`, TCP and UDP:
-    the pod -> service path."""
+def cluster_ip_service(name: str, *, run_id: str) -> Obj:
+    """A ClusterIP Service in front of the server pods labelled `SERVES_LABEL: name`, on every
+    tool's port (iperf3 over TCP and UDP, sockperf over TCP): the pod -> service path."""
+    ports = [("iperf3", IPERF3_PORT, "TCP"), ("iperf3-udp", IPERF3_PORT, "UDP"),
+             ("sockperf", SOCKPERF_PORT, "TCP")]
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": name, "labels": manifests.labels(run_id, "service")},
         "spec": {"type": "ClusterIP", "selector": {SERVES_LABEL: name},
-                 "ports": [{"name": f"tool-{proto.lower()}", "port": port, "targetPort": port,
-                            "protocol": proto} for proto in ("TCP", "UDP")]},
+                 "ports": [{"name": port_name, "port": port, "targetPort": port, "protocol": proto}
+                           for port_name, port, proto in ports]},
     }
 
 
-def iperf3_server(name: str, *, run_id: str, image: str, node: str, host_network: bool,
-                  bind: str | None, port: int = IPERF3_PORT, serves: str | None = None) -> Obj:
-    command = ["iperf3", "--server", "--one-off", "--port", str(port)]
-    if bind:
-        command += ["--bind", bind]
+def tool_server(name: str, *, tool: str, run_id: str, image: str, node: str, host_network: bool,
+                command: list[str], port: int, serves: str | None = None) -> Obj:
+    """A tool's server pod on `node`, Ready once `port` accepts connections; with `serves`, a
+    backend of that ClusterIP Service."""
     body = manifests.pod(name, run_id=run_id, image=image, command=command, node=node,
-                         role="iperf3-server")
+                         role=f"{tool}-server")
     if serves:
         body["metadata"]["labels"][SERVES_LABEL] = serves
-    body["spec"]["containers"][0]["ports"] = [
-        {"name": "iperf3", "containerPort": port, "protocol": "TCP"}]
+    body["spec"]["containers"][0]["ports"] = [{"name": tool, "containerPort": port, "protocol": "TCP"}]
     body["spec"]["containers"][0]["readinessProbe"] = {"tcpSocket": {"port": port},
                                                        "periodSeconds": 1}
     if host_network:
@@ -142,10 +145,29 @@ def iperf3_server(name: str, *, run_id: str, image: str, node: str, host_network
     return body
 
 
-def iperf3_client(name: str, *, run_id: str, image: str, node: str, host_network: bool,
-                  command: list[str], deadline_s: int) -> Obj:
+def iperf3_server(name: str, *, run_id: str, image: str, node: str, host_network: bool,
+                  bind: str | None, serves: str | None = None) -> Obj:
+    command = ["iperf3", "--server", "--one-off", "--port", str(IPERF3_PORT)]
+    if bind:
+        command += ["--bind", bind]
+    return tool_server(name, tool="iperf3", run_id=run_id, image=image, node=node,
+                       host_network=host_network, command=command, port=IPERF3_PORT, serves=serves)
+
+
+def sockperf_server(name: str, *, run_id: str, image: str, node: str, host_network: bool,
+                    bind: str | None, serves: str | None = None) -> Obj:
+    """The lab's server command; in the pod network on every address (sockperf told no address
+    listens on a multicast group). It serves until deleted."""
+    command = sockperf.server_argv(bind=bind or "0.0.0.0", port=SOCKPERF_PORT)
+    return tool_server(name, tool="sockperf", run_id=run_id, image=image, node=node,
+                       host_network=host_network, command=command, port=SOCKPERF_PORT, serves=serves)
+
+
+def tool_client(name: str, *, tool: str, run_id: str, image: str, node: str, host_network: bool,
+                command: list[str], deadline_s: int) -> Obj:
+    """A tool's client Job on `node`; its report comes back through the Job's logs."""
     body = manifests.job(name, run_id=run_id, image=image, command=command, node=node,
-                         deadline_s=deadline_s, role="iperf3-client")
+                         deadline_s=deadline_s, role=f"{tool}-client")
     if host_network:
         body["spec"]["template"]["spec"]["hostNetwork"] = True
     return body
@@ -169,7 +191,8 @@ def connect_command(protocol: str, timeout_s: float, destinations: list[str]) ->
 
 def plan_objects(profile: Profile, *, run_id: str, run_namespace: str) -> list[tuple[Obj, str | None, str]]:
     """One of each object the network suites create, as (body, namespace, purpose), for the
-    dry-run plan: a suite namespace with its pods, the LoadBalancer and its pool, iperf3."""
+    dry-run plan: a suite namespace with its pods, the LoadBalancer and its pool, iperf3, and
+    sockperf when the profile names its image."""
     nodes = [n.name for n in profile.nodes]
     suite_ns = manifests.object_name(run_namespace, "lb-web")
     images = profile.images
@@ -188,10 +211,20 @@ def plan_objects(profile: Profile, *, run_id: str, run_namespace: str) -> list[t
                   (l2_policy(suite_ns, run_id=run_id), None, "announce the run's LB addresses")]
     server = iperf3_server("iperf3-server", run_id=run_id, image=images.iperf3, node=nodes[-1],
                            host_network=True, bind=None)
-    client = iperf3_client("iperf3-client", run_id=run_id, image=images.iperf3, node=nodes[0],
-                           host_network=True, command=["iperf3", "--client", "<server>", "--json"],
-                           deadline_s=30)
-    return [*found, (server, run_namespace, "iperf3 server of a throughput pair"),
-            (client, run_namespace, "iperf3 client Job of a throughput pair"),
-            (cluster_ip_service("netperf-service", run_id=run_id), suite_ns,
-             "a ClusterIP Service in front of an iperf3 server (the pod -> service path)")]
+    client = tool_client("iperf3-client", tool="iperf3", run_id=run_id, image=images.iperf3,
+                         node=nodes[0], host_network=True,
+                         command=["iperf3", "--client", "<server>", "--json"], deadline_s=30)
+    found += [(server, run_namespace, "iperf3 server of a throughput pair"),
+              (client, run_namespace, "iperf3 client Job of a throughput pair")]
+    if images.sockperf:  # the node -> node path: the server listens on its node's address
+        far = str(profile.nodes[-1].address)
+        ping_pong = sockperf.ping_pong_argv(server=far, port=SOCKPERF_PORT)
+        found += [
+            (sockperf_server("sockperf-server", run_id=run_id, image=images.sockperf, node=nodes[-1],
+                             host_network=True, bind=far), run_namespace,
+             "sockperf server of a round-trip path (images.sockperf)"),
+            (tool_client("sockperf-client", tool="sockperf", run_id=run_id, image=images.sockperf,
+                         node=nodes[0], host_network=True, command=ping_pong, deadline_s=30),
+             run_namespace, "sockperf ping-pong client Job of a round-trip path")]
+    return [*found, (cluster_ip_service("netperf-service", run_id=run_id), suite_ns,
+                     "a ClusterIP Service in front of a tool's server (the pod -> service path)")]

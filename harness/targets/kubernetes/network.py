@@ -1,5 +1,6 @@
 """`KubernetesNetwork`: the Network capability on a real cluster (Cilium LB-IPAM + L2
-announcements, agnhost pods pinned to nodes, policies in the run's namespaces, iperf3 pods).
+announcements, agnhost pods pinned to nodes, policies in the run's namespaces, iperf3 and
+sockperf pods).
 
 Suites name namespaces `x`, `lb-web`, ...; on the cluster each is `<run namespace>-<name>`, so
 runs never collide, and policy documents are rewritten to match (their `metadata.namespace` and
@@ -23,10 +24,10 @@ from harness.targets.kubernetes import manifests, netthroughput
 from harness.targets.kubernetes import netmanifests as nm
 from harness.targets.kubernetes.api import KubeAPI, Obj
 from harness.targets.kubernetes.errors import APINotFound
-from harness.targets.kubernetes.netthroughput import run_iperf3
+from harness.targets.kubernetes.netthroughput import run_iperf3, run_round_trips
 from harness.targets.kubernetes.workloads import Workloads
 from harness.targets.network import Endpoint, LoadBalancer, Network, Pod, PodSpec, ServiceOf
-from harness.workloads import iperf3
+from harness.workloads import iperf3, sockperf
 from harness.workloads.connect import DENIED_AFTER_S, Outcome, ProbeResult
 
 log = logging.getLogger("harness.kubernetes.network")
@@ -284,3 +285,7 @@ class KubernetesNetwork(Network):
                reverse: bool = False, streams: int = 1, udp_mbit: float | None = None) -> iperf3.Iperf3Result:
         return run_iperf3(self, client=client, server=server, seconds=seconds, reverse=reverse,
                           streams=streams, udp_mbit=udp_mbit)
+
+    def round_trips(self, *, client: Endpoint, server: Endpoint, seconds: float = 2.0) -> sockperf.RoundTrips:
+        """sockperf ping-pong in pods of `images.sockperf`; NotMeasurable while the profile has none."""
+        return run_round_trips(self, client=client, server=server, seconds=seconds)

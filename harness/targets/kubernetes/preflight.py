@@ -27,6 +27,8 @@ def preflight_images(profile: Profile, needs: set[str]) -> dict[str, list[str]]:
         "partition": {images.netshoot: ["nft", "--version"]},
         "kill": {images.debug: ["uname", "-m"]},  # the kill pod's shell and tools
     }
+    if images.sockperf:  # unset, the round trips skip themselves
+        by_need["network"][images.sockperf] = ["sockperf", "--version"]
     if not profile.storage.enabled:  # the storage tests skip themselves
         by_need.pop("storage")
     found: dict[str, list[str]] = {}
