@@ -14,10 +14,12 @@ import pytest
 from harness.chaos import load_scenario
 from harness.chaos.model import Action, ObserveProbe, Scenario
 from harness.errors import HarnessError
+from harness.plugin.depth import session_depth
 from harness.plugin.state import harness_session
 
 SUITE_AREAS = ("controlplane", "nodes", "network", "storage", "api")
 NETWORK_PROBES = (ObserveProbe.LB_HTTP, ObserveProbe.LB_ANNOUNCER)
+S3_SUITE = "suites/storage/test_object.py::"
 
 
 def scenario_needs(scenario: Scenario) -> set[str]:
@@ -56,6 +58,8 @@ def needs_of(items: list[pytest.Item]) -> set[str]:
         area = suite_area(item)
         if area is not None:
             needs.add(area)
+        if item.nodeid.startswith(S3_SUITE):  # its client follows the depth (s3runs.choose_tool)
+            needs.add("s3-warp" if session_depth(item.config).name == "full" else "s3")
     return needs
 
 

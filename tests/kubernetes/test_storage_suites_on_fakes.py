@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from harness.profile import load_profile
 from harness.workloads.warp import parse_warp
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.fakestorage import ACCESS_KEY, DEGRADED, SECRET_KEY, WARP_REPORTS, FakeStorage
@@ -64,11 +65,18 @@ def test_dry_run_plans_valid_storage_objects_and_sends_nothing(cluster: FakeClus
     _untouched(cluster)
     documents = [d for d in _yaml_documents(done.stdout) if isinstance(d, dict)]
     kinds = [d["kind"] for d in documents]
-    preflight = ["Pod"] * 12  # fio, the S3 benchmark's python and warp, each on the 4 nodes
+    preflight = ["Pod"] * 8  # fio and the acceptance run's S3 client (boto3), each on the 4 nodes
     assert kinds == ["Namespace", *preflight, "PersistentVolumeClaim", "Job", "ObjectBucketClaim",
                      "ConfigMap", "Job", "Job"]
-    validate_rook(documents[15])  # kubernetes-validate has no schema for it; Rook's CRD does
-    assert done.stdout.count("schema: valid") == 6 + 12
+    validate_rook(documents[11])  # kubernetes-validate has no schema for it; Rook's CRD does
+    assert done.stdout.count("schema: valid") == 6 + 8
+    images = load_profile(cluster.profile_path).images
+    assert f"preflight: can {images.s3bench} run on kcp1?" in done.stdout
+    assert f"preflight: can {images.warp} run on" not in done.stdout  # a quick run never pulls it
+    full = run_harness(cluster, "--dry-run-offline", "suites/storage/test_object.py", "-m", "benchmark", "-q")
+    assert full.returncode == 0, full.stdout[-3000:] + full.stderr[-2000:]
+    assert f"preflight: can {images.warp} run on kcp1?" in full.stdout
+    assert f"preflight: can {images.s3bench} run on" not in full.stdout
     warp_job = documents[-1]
     assert warp_job["metadata"]["name"] == "warp-put-5"  # type: ignore[index]
     assert "each warp run instead: a Job on kwk1, keys through secretKeyRef" in done.stdout

@@ -32,10 +32,13 @@ def test_images_follow_the_needs_and_storage_only_when_enabled() -> None:
     assert preflight_images(profile, {"nodes", "partition"}) == {
         images.debug: ["uname", "-m"], images.netshoot: ["nft", "--version"]}
     assert set(preflight_images(profile, {"network", "storage"})) == {
-        images.agnhost, images.iperf3, images.fio, images.s3bench, images.warp}
-    assert preflight_images(profile, {"storage"})[images.warp] == ["/warp", "--version"]
+        images.agnhost, images.iperf3, images.fio}
+    # The S3 client of the depth only: boto3's image for the acceptance run, warp's at full depth.
+    assert set(preflight_images(profile, {"storage", "s3"})) == {images.fio, images.s3bench}
+    assert preflight_images(profile, {"storage", "s3-warp"}) == {
+        images.fio: ["fio", "--version"], images.warp: ["/warp", "--version"]}
     off = profile.model_copy(update={"storage": profile.storage.model_copy(update={"enabled": False})})
-    assert set(preflight_images(off, {"storage"})) == set()
+    assert set(preflight_images(off, {"storage", "s3", "s3-warp"})) == set()
 
 
 def test_the_sockperf_image_is_checked_with_the_network_only_when_set() -> None:

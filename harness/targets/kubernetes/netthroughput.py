@@ -32,10 +32,10 @@ if TYPE_CHECKING:
 ENDPOINT_READY_S = 30.0
 """For a ready server pod to become a Service's ready endpoint (the EndpointSlice controller)."""
 JOB_SLACK_S = 60
+"""Seconds a client Job may take beyond its test (image pull, scheduling)."""
 SERVER_GRACE_S = 1
 """sockperf handles only SIGINT, and as a container's PID 1 it ignores SIGTERM: the kubelet
 kills it after this."""
-"""Seconds a client Job may take beyond its test (image pull, scheduling)."""
 NO_SOCKPERF_IMAGE = (
     "round trips are not measured on a cluster without an image with sockperf: build one from "
     "tools/images/sockperf and set `images.sockperf` in the profile to it")

@@ -15,22 +15,26 @@ SKIP_HINT = "set `kubernetes.preflight: false` in the profile to skip this check
 
 
 def preflight_images(profile: Profile, needs: set[str]) -> dict[str, list[str]]:
-    """image -> command, for the needs (`nodes`, `network`, `storage`, `partition`, `kill`) given."""
+    """image -> command, for the needs (`nodes`, `network`, `storage`, `s3`, `s3-warp`,
+    `partition`, `kill`) given."""
     images = profile.images
     by_need = {
         "nodes": {images.debug: ["uname", "-m"]},
         "api": {images.debug: ["uname", "-m"]},  # the pod-startup pods run it
         "network": {images.agnhost: ["/agnhost", "help"], images.iperf3: ["iperf3", "--version"]},
-        # Both S3 clients: the acceptance run measures with boto3, a full-depth run with warp.
-        "storage": {images.fio: ["fio", "--version"], images.s3bench: ["python3", "-c", "import boto3"],
-                    images.warp: ["/warp", "--version"]},
+        "storage": {images.fio: ["fio", "--version"]},
+        # The S3 client of the session's depth only: the acceptance run measures with boto3, a
+        # full-depth run with warp; a quick run never pulls warp's image, nor a full one boto3's.
+        "s3": {images.s3bench: ["python3", "-c", "import boto3"]},
+        "s3-warp": {images.warp: ["/warp", "--version"]},
         "partition": {images.netshoot: ["nft", "--version"]},
         "kill": {images.debug: ["uname", "-m"]},  # the kill pod's shell and tools
     }
     if images.sockperf:  # unset, the round trips skip themselves
         by_need["network"][images.sockperf] = ["sockperf", "--version"]
     if not profile.storage.enabled:  # the storage tests skip themselves
-        by_need.pop("storage")
+        for need in ("storage", "s3", "s3-warp"):
+            by_need.pop(need)
     found: dict[str, list[str]] = {}
     for need in sorted(needs):
         found.update(by_need.get(need, {}))
