@@ -196,7 +196,8 @@ def _recover_crashed_runs(config: pytest.Config, runs_dir: Path) -> None:
 
 
 def _show_lab_progress(session: pytest.Session, state: HarnessSession) -> None:
-    """A lab the session brings up says each step in pytest's terminal (30-40 s with Ceph)."""
+    """The target's own lines in pytest's terminal: each step of a lab the session brings up
+    (30-40 s with Ceph), the address a session uses when its kubeconfig's VIP is dead."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         state.target.show_progress(reporter.write_line)

@@ -12,7 +12,7 @@ from harness.profile import load_profile
 from harness.targets.base import TargetError
 from harness.targets.kubernetes import KubernetesTarget
 from tests.kubernetes.conftest import FAST
-from tests.kubernetes.fakecluster import NODES, FakeCluster
+from tests.kubernetes.fakecluster import NODES, VIP, FakeCluster
 
 NS = "harness-20250101t000000z-abc123"
 
@@ -43,6 +43,40 @@ def test_unreachable_api_is_one_sentence_fast(
         HarnessError, match=r"^the Kubernetes API at http://127\.0\.0\.10:\d+ is unreachable"
     ):
         k8s_target.prepare()
+    assert cluster.api.writes() == []
+
+
+def test_a_dead_vip_is_gone_around_and_still_judged(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    """The kubeconfig names the VIP, which drops every connection, and kcp1 is off too: the
+    session reaches the API through kcp2 and says so; the VIP's own roundtrip still fails."""
+    cluster.update(down=[VIP, NODES["kcp1"]])
+    port = k8s_target.profile.controlplane.port
+    said: list[str] = []
+    k8s_target.show_progress(said.append)
+    k8s_target.prepare()
+    assert k8s_target.api.host == f"http://{NODES['kcp2']}:{port}"
+    assert len(said) == 1 and f"through kcp2 at {NODES['kcp2']}:{port} directly" in said[0]
+    assert cluster.api.get("v1", "namespaces", NS) is not None
+    with pytest.raises(TargetError):
+        k8s_target.controlplane.roundtrip(timeout_s=1.0)
+    k8s_target.controlplane.roundtrip_direct("kcp3", timeout_s=1.0)
+    k8s_target.release()
+    assert cluster.api.get("v1", "namespaces", NS) is None
+
+
+def test_no_way_around_a_dead_vip_is_one_sentence(
+    k8s_target: KubernetesTarget, cluster: FakeCluster
+) -> None:
+    cluster.update(down=[VIP, *(NODES[n] for n in ("kcp1", "kcp2", "kcp3"))])
+    port = k8s_target.profile.controlplane.port
+    with pytest.raises(HarnessError) as raised:
+        k8s_target.prepare()
+    sentence = str(raised.value)
+    assert sentence.startswith(f"the Kubernetes API at http://{VIP}:{port} is unreachable")
+    assert all(f"{n} ({NODES[n]}:{port})" in sentence for n in ("kcp1", "kcp2", "kcp3"))
+    assert NODES["kwk1"] not in sentence  # a worker serves no API: it is never asked
     assert cluster.api.writes() == []
 
 

@@ -79,6 +79,23 @@ def test_kwok_is_the_nodes_kubelet_on_its_own_address() -> None:
     assert "phase: Succeeded" in template and "exitCode: 0" in template
 
 
+def test_the_labs_own_clients_use_the_vip_unless_a_defect_leaves_it_unserved() -> None:
+    healthy = make_plan(PROFILE)
+    assert {kc.api_url_for(healthy, n.name) for n in healthy.nodes} == {"https://198.18.0.10:6443"}
+    assert kc.api_url_for(healthy) == "https://198.18.0.10:6443"
+    assert kc.api_url_for(plan_with("vip-stuck")) == "https://198.18.0.10:6443"  # held, and served
+    for defect in ("vip-unassigned", "vip-on-worker"):  # as KubePrism: the node's own, else cp1's
+        plan = plan_with(defect)
+        assert [kc.api_url_for(plan, n) for n in ("cp1", "cp2", "cp3", "wk1")] == [
+            "https://198.18.0.11:6443", "https://198.18.0.12:6443", "https://198.18.0.13:6443",
+            "https://198.18.0.11:6443"]
+        assert kc.api_url_for(plan) == "https://198.18.0.11:6443"
+    no_cp1 = plan_with("vip-unassigned", "apiserver-down:cp1")
+    assert kc.api_url_for(no_cp1, "cp1") == kc.api_url_for(no_cp1, "wk1") == "https://198.18.0.12:6443"
+    kubeconfigs = {kc.controller_manager_argv(no_cp1, n, Path("kcm"))[1] for n in ("cp1", "cp2")}
+    assert len(kubeconfigs) == 2  # one per node: each names its own server
+
+
 def test_kubelet_down_leaves_one_node_without_its_kwok() -> None:
     lab = PROFILE.lab.model_copy(update={"defects": ["kubelet-down:wk1"]})
     profile = PROFILE.model_copy(update={"lab": lab})

@@ -74,6 +74,7 @@ class KubernetesTarget(Target):
         self.talos = Talos(talosconfig=talosconfig_path(k.talosconfig))
         self.bmc = TuringPiBmc(k.bmc) if k.bmc is not None else None
         self._api: KubeAPI | None = None
+        self._say: Callable[[str], None] = log.warning
         if plan is not None:  # plan mode: writes go to the sink; reads and node calls refuse
             # The stand-ins answer the same calls with a refusal, so they are typed as what they
             # replace: any call that would touch the cluster fails loudly instead.
@@ -256,11 +257,13 @@ class KubernetesTarget(Target):
         reload_credentials = configuration.refresh_api_key_hook
 
         # The kubeconfig loader's refresh hook re-applies the whole kubeconfig, server
-        # included, before requests: keep refreshed credentials, but keep our address.
+        # included, before requests, and installs itself again over ours (a bearer token's):
+        # keep refreshed credentials, but keep our address and our hook.
         def refresh(config: Any) -> None:
             if reload_credentials is not None:
                 reload_credentials(config)
             config.host = host
+            config.refresh_api_key_hook = refresh
 
         pinned.refresh_api_key_hook = refresh
         return KubeAPI(api_client=k8s.ApiClient(pinned), settings=self.settings)
@@ -278,6 +281,7 @@ class KubernetesTarget(Target):
 
     # -- session ---------------------------------------------------------------------------
     def show_progress(self, write: Callable[[str], None]) -> None:
+        self._say = write
         if self.lab_driver is not None:  # the Kubernetes lab comes up in prepare()
             self.lab_driver.show_progress(write)
 
@@ -291,9 +295,12 @@ class KubernetesTarget(Target):
         try:
             self.api.version(timeout_s=self.settings.reachability_timeout_s, attempts=1)
         except APIError as error:
-            raise HarnessError(
-                f"the Kubernetes API at {self.api.host} is unreachable: {error}"
-            ) from None
+            from harness.targets.kubernetes.reach import around_the_vip
+
+            reached = around_the_vip(self.profile, self.api.host, error, pinned=self._pinned_api,
+                                     timeout_s=self.settings.reachability_timeout_s)
+            self._api = reached.api
+            self._say(reached.sentence)
         from harness.targets.kubernetes import permissions
 
         permissions.check(self.api, permissions.SESSION, self.namespace)

@@ -104,16 +104,20 @@ def write_files(plan: LabPlan) -> None:
                             check=True, timeout=10).stdout
     directory = kc.kube_dir(plan)
     (directory / "admission.yaml").write_text(kc.admission_config())
-    server = kc.vip_url(plan)
-    identities = {"admin": ("kubernetes-admin", ("system:masters",)),
-                  "kube-controller-manager": ("system:kube-controller-manager", ()),
-                  "kube-scheduler": ("system:kube-scheduler", ())}
-    for name, (user, groups) in identities.items():
-        kubeconfig = kube_pki.kubeconfig(server=server, ca_pem=ca.cert_pem, user=user,
-                                         client=ca.issue(user, groups=groups))
-        kube_pki.write_private(kc.component_kubeconfig(plan, name), kubeconfig.encode())
+    admin = kube_pki.kubeconfig(server=kc.vip_url(plan), ca_pem=ca.cert_pem, user="kubernetes-admin",
+                                client=ca.issue("kubernetes-admin", groups=("system:masters",)))
+    kube_pki.write_private(kc.admin_kubeconfig(plan), admin.encode())
+    for component in ("kube-controller-manager", "kube-scheduler"):
+        user = f"system:{component}"
+        client = ca.issue(user)
+        for node in plan.controlplane:
+            kubeconfig = kube_pki.kubeconfig(server=kc.api_url_for(plan, node.name), ca_pem=ca.cert_pem,
+                                             user=user, client=client)
+            kube_pki.write_private(kc.component_kubeconfig(plan, f"{component}-{node.name}"),
+                                   kubeconfig.encode())
     for node in plan.nodes:  # each kwok is its node's kubelet: system:node:<name>, serving its IP
         user = f"system:node:{node.name}"
+        server = kc.api_url_for(plan, node.name)
         kubeconfig = kube_pki.kubeconfig(server=server, ca_pem=ca.cert_pem, user=user,
                                          client=ca.issue(user, groups=("system:nodes",)))
         kube_pki.write_private(kc.component_kubeconfig(plan, f"kwok-{node.name}"), kubeconfig.encode())
@@ -166,9 +170,11 @@ class KubernetesControlPlane:
             if "kube-apiserver" in plan.services(node.name):
                 lab.start_service(node.name, "kube-apiserver")
         # The VIP follows readiness: keepalived started already and takes it once /readyz passes.
-        if plan.vrrp or plan.static_vip:
-            wait_until(lambda: (readyz(plan, plan.vip), "not ready"), timeout_s=60, interval_s=0.2,
-                       what=f"the Kubernetes lab: the API at {kc.vip_url(plan)}/readyz")
+        # Without a served VIP (a VIP defect) the lab's own clients use a node's apiserver.
+        api_url = kc.api_url_for(plan)
+        api_host = api_url.removeprefix("https://").rsplit(":", 1)[0]
+        wait_until(lambda: (readyz(plan, api_host), "not ready"), timeout_s=60, interval_s=0.2,
+                   what=f"the Kubernetes lab: the API at {api_url}/readyz")
         for node in plan.controlplane:
             for service in ("kube-controller-manager", "kube-scheduler"):
                 if service in plan.services(node.name):

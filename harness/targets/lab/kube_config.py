@@ -3,7 +3,7 @@
 A real control plane the way Talos runs one: kube-apiserver on every control-plane node
 against its local etcd member, `Node,RBAC` authorization, PodSecurity `baseline` enforced by
 default, NodeRestriction; kube-controller-manager and kube-scheduler on every control-plane
-node, leader-elected, talking to the VIP; one kwok per node as its kubelet.
+node, leader-elected, talking to the VIP (`api_url_for`); one kwok per node as its kubelet.
 """
 
 from __future__ import annotations
@@ -52,6 +52,20 @@ def vip_url(plan: LabPlan) -> str:
 
 def node_url(plan: LabPlan, node: str) -> str:
     return f"https://{plan.node(node).address}:{API_PORT}"
+
+
+def api_url_for(plan: LabPlan, node: str | None = None) -> str:
+    """Where the lab's own clients reach the API (`node`'s components, or the workstation's
+    bootstrap and LB controller for None): the VIP while it is served, else what Talos'
+    KubePrism falls back to without its cluster endpoint, the node's own kube-apiserver or the
+    first control-plane node that runs one. A broken VIP is then a fault the checks see, not a
+    lab that cannot come up."""
+    if plan.vip_served:
+        return vip_url(plan)
+    serving = [n.name for n in plan.controlplane if "kube-apiserver" in plan.services(n.name)]
+    if not serving:
+        raise ValueError("no control-plane node of the Kubernetes lab runs kube-apiserver")
+    return node_url(plan, node if node in serving else serving[0])
 
 
 def serving_names(plan: LabPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -106,7 +120,7 @@ def apiserver_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
 
 def controller_manager_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
     n, pki = plan.node(node), pki_dir(plan)
-    kubeconfig = component_kubeconfig(plan, "kube-controller-manager")
+    kubeconfig = component_kubeconfig(plan, f"kube-controller-manager-{node}")
     return [
         str(binary), f"--kubeconfig={kubeconfig}",
         f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
@@ -118,7 +132,7 @@ def controller_manager_argv(plan: LabPlan, node: str, binary: Path) -> list[str]
 
 
 def scheduler_argv(plan: LabPlan, node: str, binary: Path) -> list[str]:
-    kubeconfig = component_kubeconfig(plan, "kube-scheduler")
+    kubeconfig = component_kubeconfig(plan, f"kube-scheduler-{node}")
     return [
         str(binary), f"--kubeconfig={kubeconfig}",
         f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",

@@ -23,6 +23,7 @@ def admin_client(plan: LabPlan) -> k8s.ApiClient:
     k8s_config.load_kube_config(config_file=str(kc.admin_kubeconfig(plan)),
                                 client_configuration=configuration)
     configuration.proxy = None  # lab traffic never goes to a proxy from the environment
+    configuration.host = kc.api_url_for(plan)  # the VIP, unless a defect leaves it unserved
     return k8s.ApiClient(configuration)
 
 
