@@ -1,7 +1,7 @@
 """Benchmark: the netperf suite's figures against hand-runs of the same tools, on two paths.
 
-    flock /tmp/lab-bench.lock .venv/bin/python benchmarks/netperf_twin.py [--rounds 3]
-        [--path node_to_node|pod_to_service]
+    flock /tmp/lab-bench.lock .venv/bin/python -m benchmarks.netperf_twin [--rounds 5]
+        [--path node_to_node|pod_to_service] [--only round_trip]
 
 Needs the plain lab up (`harness lab up`); it never brings the lab up or down. Per round it runs
 `suites/network/test_netperf.py -k <path> --depth full` (the harness's median of 3 runs per
@@ -12,8 +12,11 @@ harness's parsers). Node to node runs from the first node's namespace to the las
 service runs from a pod on the first node to a service address in front of a pod on the last:
 the two pods are made with the lab's own pod code (set-up, not measurement), the service is this
 script's own nftables DNAT, typed here, in every node's namespace. Prints both medians and the
-difference per figure. Every tool run is bounded (`timeout`), every server stopped by PID, the
-pods and the DNAT removed on every path.
+difference per figure each round; the rounds alternate which side goes first, and at the end
+every figure's samples of all rounds are pooled on each side (the harness's from the run file)
+and compared with a bootstrap interval (`twinstats`): a noisy figure (a p99) is judged on 15
+samples a side, not on one median against another. Every tool run is bounded (`timeout`), every
+server stopped by PID, the pods and the DNAT removed on every path.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks.twinstats import twin_difference
 from harness.profile import Profile, load_profile
 from harness.targets import make_target
 from harness.targets.lab.network import LabNetwork
@@ -86,8 +90,10 @@ def sockperf_by_hand(src: tuple[str, str], dst: tuple[str, str],
     return {"p50": found[50.0] / 1000, "p99": found[99.0] / 1000}
 
 
-def harness_figures(results: Path, path: str) -> dict[str, float]:
-    command = [sys.executable, "-m", "pytest", "suites/network/test_netperf.py", "-k", path,
+def harness_figures(results: Path, path: str, only: str) -> dict[str, list[float]]:
+    """Each figure's samples as the run file records them (its value is their median)."""
+    selected = f"{path} and {only}" if only else path
+    command = [sys.executable, "-m", "pytest", "suites/network/test_netperf.py", "-k", selected,
                "--depth", "full", "--keep-lab", "--no-report", "-q", "-p", "no:cacheprovider",
                "--results-dir", str(results)]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
@@ -96,7 +102,7 @@ def harness_figures(results: Path, path: str) -> dict[str, float]:
     for row in json.loads(run_file.read_text())["measurements"]:
         key = row["metric"].removeprefix(f"network.{path}.") + (
             f"[{row['tags']['streams']}]" if "streams" in row["tags"] else "")
-        figures[key] = row["value"]
+        figures[key] = [float(v) for v in row.get("samples") or [row["value"]]]
     return figures
 
 
@@ -129,43 +135,66 @@ def hand_service(profile: Profile) -> Iterator[tuple[tuple[str, str], tuple[str,
 
 
 def hand_runs(src: tuple[str, str], dst: tuple[str, str], connect: str | None, offered: float,
-              ) -> dict[str, list[float]]:
+              only: str) -> dict[str, list[float]]:
     hand: dict[str, list[float]] = {}
     for _ in range(RUNS):
-        for streams in (1, 4):
-            run = iperf3_by_hand(src, dst, ["-P", str(streams)] if streams > 1 else [], connect)
-            hand.setdefault(f"tcp_stream.goodput[{streams}]", []).append(run["goodput"])
-        udp = iperf3_by_hand(src, dst, ["-u", "-b", f"{offered:g}M", "-w", "4M"], connect)
-        hand.setdefault("udp_stream.goodput", []).append(udp["goodput"])
-        hand.setdefault("udp_stream.loss", []).append(udp["loss"])
-        trips = sockperf_by_hand(src, dst, connect)
-        hand.setdefault("round_trip.p50", []).append(trips["p50"])
-        hand.setdefault("round_trip.p99", []).append(trips["p99"])
+        if only in ("", "tcp_stream"):
+            for streams in (1, 4):
+                run = iperf3_by_hand(src, dst, ["-P", str(streams)] if streams > 1 else [], connect)
+                hand.setdefault(f"tcp_stream.goodput[{streams}]", []).append(run["goodput"])
+        if only in ("", "udp_stream"):
+            udp = iperf3_by_hand(src, dst, ["-u", "-b", f"{offered:g}M", "-w", "4M"], connect)
+            hand.setdefault("udp_stream.goodput", []).append(udp["goodput"])
+            hand.setdefault("udp_stream.loss", []).append(udp["loss"])
+        if only in ("", "round_trip"):
+            trips = sockperf_by_hand(src, dst, connect)
+            hand.setdefault("round_trip.p50", []).append(trips["p50"])
+            hand.setdefault("round_trip.p99", []).append(trips["p99"])
     return hand
+
+
+def hand_round(profile: Profile, path: str, offered: float, only: str) -> dict[str, list[float]]:
+    first, last = profile.nodes[0], profile.nodes[-1]
+    if path == "node_to_node":
+        return hand_runs((first.name, str(first.address)), (last.name, str(last.address)), None,
+                         offered, only)
+    with hand_service(profile) as (src, dst, address):
+        return hand_runs(src, dst, address, offered, only)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--path", choices=("node_to_node", "pod_to_service"), default="node_to_node")
+    parser.add_argument("--only", choices=("", "tcp_stream", "udp_stream", "round_trip"), default="",
+                        help="one kind of figure (default: all)")
     args = parser.parse_args()
     profile = load_profile(PROFILE)
-    first, last = profile.nodes[0], profile.nodes[-1]
     offered = profile.expectations.udp_offered_fraction * profile.switch.goodput_mbit
+    pooled: dict[str, tuple[list[float], list[float]]] = {}
     for round_ in range(1, args.rounds + 1):
-        with tempfile.TemporaryDirectory() as tmp:
-            harness = harness_figures(Path(tmp), args.path)
-        if args.path == "node_to_node":
-            hand = hand_runs((first.name, str(first.address)), (last.name, str(last.address)), None, offered)
-        else:
-            with hand_service(profile) as (src, dst, address):
-                hand = hand_runs(src, dst, address, offered)
-        print(f"round {round_} ({args.path}): figure, harness median, hand median, difference")
+        order = ("harness", "hand") if round_ % 2 else ("hand", "harness")
+        for side in order:
+            if side == "harness":
+                with tempfile.TemporaryDirectory() as tmp:
+                    harness = harness_figures(Path(tmp), args.path, args.only)
+            else:
+                hand = hand_round(profile, args.path, offered, args.only)
+        print(f"round {round_} ({args.path}, {order[0]} first): figure, harness median, hand median, "
+              "difference")
         for key, values in hand.items():
-            ours, theirs = harness[key], statistics.median(values)
+            ours, theirs = statistics.median(harness[key]), statistics.median(values)
             diff = (ours - theirs) / theirs * 100 if theirs else 0.0
             print(f"  {key:28s} {ours:10.3f} {theirs:10.3f} {diff:+6.1f} %  (hand runs: "
-                  + ", ".join(f"{v:.3f}" for v in values) + ")")
+                  + ", ".join(f"{v:.3f}" for v in values) + ")", flush=True)
+            pooled.setdefault(key, ([], []))[0].extend(harness[key])
+            pooled[key][1].extend(values)
+    print(f"pooled over {args.rounds} round(s) ({args.path}):")
+    for key, (ours_all, theirs_all) in pooled.items():
+        if statistics.median(theirs_all) == 0:  # a loss of 0 % on both sides: nothing to compare
+            print(f"  {key:28s} harness {statistics.median(ours_all):.4g}, hand 0")
+            continue
+        print(f"  {key:28s} {twin_difference(ours_all, theirs_all).sentence()}")
     return 0
 
 

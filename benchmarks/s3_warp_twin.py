@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.twinstats import twin_difference
 from harness.profile import load_profile
 from harness.targets.lab import LabTarget
 from harness.targets.lab.ceph_config import client_node
@@ -100,6 +101,7 @@ def twin_rounds(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]],
         print(f"{op} {size_name} mean: harness {a:.2f} MiB/s, hand {b:.2f} MiB/s, harness vs hand "
               f"{(a - b) / b:+.1%}; per round {', '.join(f'{r:+.1%}' for r in ratios)} (median "
               f"{statistics.median(ratios):+.1%}); hand runs' own CV {spread:.1%}", flush=True)
+        print(f"{op} {size_name} medians (MiB/s): {twin_difference(mine, hand).sentence()}", flush=True)
 
 
 def compare(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]]) -> None:
