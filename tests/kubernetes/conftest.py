@@ -13,6 +13,8 @@ from harness.targets.kubernetes.api import KubeAPI, load_client
 from harness.targets.kubernetes.settings import ClientSettings
 from tests.kubernetes.fakeapi import FakeKubernetes, serve, write_kubeconfig
 from tests.kubernetes.fakecluster import FakeCluster, fake_cluster
+from tests.kubernetes.fakestorage import FakeStorage
+from tests.kubernetes.storagefixtures import install_fake_rook
 
 FAST = ClientSettings(
     connect_timeout_s=1.0,
@@ -59,3 +61,9 @@ def k8s_target(cluster: FakeCluster) -> KubernetesTarget:
     target = KubernetesTarget(load_profile(cluster.profile_path), run_id="20250101T000000Z-abc123")
     target.with_settings(FAST)
     return target
+
+
+@pytest.fixture
+def fakestorage(cluster: FakeCluster) -> FakeStorage:
+    """Rook's objects and the Ceph tools' answers in the fake cluster (storagefixtures.py)."""
+    return install_fake_rook(cluster)

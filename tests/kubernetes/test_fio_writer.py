@@ -22,14 +22,8 @@ from harness.targets.kubernetes.fiowriter import writer_node
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.fakefiowriter import FakeFioWriters, recorded_reports
 from tests.kubernetes.fakestorage import FakeStorage
-from tests.kubernetes.storagefixtures import install_fake_rook
 from tests.kubernetes.test_network_on_fake_api import NS, make_target
 from tests.kubernetes.test_suites_on_fakes import run_harness
-
-
-@pytest.fixture
-def fakestorage(cluster: FakeCluster) -> FakeStorage:
-    return install_fake_rook(cluster)
 
 
 @pytest.fixture

@@ -17,13 +17,7 @@ from harness.workloads.fio import SEQ_READ_4M, SEQ_WRITE_4M
 from harness.workloads.s3bench import S3BenchSpec
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.fakestorage import ACCESS_KEY, CEPH_NS, DEGRADED, SECRET_KEY, FakeStorage
-from tests.kubernetes.storagefixtures import install_fake_rook
 from tests.kubernetes.test_network_on_fake_api import NS, make_target
-
-
-@pytest.fixture
-def fakestorage(cluster: FakeCluster) -> FakeStorage:
-    return install_fake_rook(cluster)
 
 
 @pytest.fixture

@@ -16,15 +16,8 @@ from harness.workloads.warp import parse_warp
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.fakestorage import ACCESS_KEY, DEGRADED, SECRET_KEY, WARP_REPORTS, FakeStorage
 from tests.kubernetes.rook_schema import validate_rook
-from tests.kubernetes.storagefixtures import install_fake_rook
 from tests.kubernetes.test_dry_run import _untouched, _yaml_documents
 from tests.kubernetes.test_suites_on_fakes import run_harness
-
-
-@pytest.fixture
-def fakestorage(cluster: FakeCluster) -> FakeStorage:
-    return install_fake_rook(cluster)
-
 
 SECRETS = [ACCESS_KEY, SECRET_KEY] + [base64.b64encode(k.encode()).decode() for k in (ACCESS_KEY, SECRET_KEY)]
 

@@ -22,17 +22,11 @@ from harness.workloads.warp import WarpSpec, parse_warp
 from suites.storage.s3runs import choose_tool, put_and_get, run_warp, warp_spec
 from tests.kubernetes.fakecluster import FakeCluster
 from tests.kubernetes.fakestorage import ACCESS_KEY, SECRET_KEY, WARP_REPORTS, FakeStorage
-from tests.kubernetes.storagefixtures import install_fake_rook
 from tests.kubernetes.test_network_on_fake_api import NS, make_target
 from tests.kubernetes.test_storage_on_fake_api import b64, writes_since
 
 PUT_REPORT = WARP_REPORTS["put"].read_text()
 MIXED_REPORT = WARP_REPORTS["mixed"].read_text()
-
-
-@pytest.fixture
-def fakestorage(cluster: FakeCluster) -> FakeStorage:
-    return install_fake_rook(cluster)
 
 
 @pytest.fixture
