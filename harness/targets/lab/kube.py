@@ -171,10 +171,9 @@ class KubernetesControlPlane:
                 lab.start_service(node.name, "kube-apiserver")
         # The VIP follows readiness: keepalived started already and takes it once /readyz passes.
         # Without a served VIP (a VIP defect) the lab's own clients use a node's apiserver.
-        api_url = kc.api_url_for(plan)
-        api_host = api_url.removeprefix("https://").rsplit(":", 1)[0]
+        api_host = kc.api_host_for(plan)
         wait_until(lambda: (readyz(plan, api_host), "not ready"), timeout_s=60, interval_s=0.2,
-                   what=f"the Kubernetes lab: the API at {api_url}/readyz")
+                   what=f"the Kubernetes lab: the API at {kc.api_url_for(plan)}/readyz")
         for node in plan.controlplane:
             for service in ("kube-controller-manager", "kube-scheduler"):
                 if service in plan.services(node.name):

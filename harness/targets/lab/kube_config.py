@@ -54,18 +54,22 @@ def node_url(plan: LabPlan, node: str) -> str:
     return f"https://{plan.node(node).address}:{API_PORT}"
 
 
-def api_url_for(plan: LabPlan, node: str | None = None) -> str:
-    """Where the lab's own clients reach the API (`node`'s components, or the workstation's
-    bootstrap and LB controller for None): the VIP while it is served, else what Talos'
-    KubePrism falls back to without its cluster endpoint, the node's own kube-apiserver or the
-    first control-plane node that runs one. A broken VIP is then a fault the checks see, not a
-    lab that cannot come up."""
+def api_host_for(plan: LabPlan, node: str | None = None) -> str:
+    """The address the lab's own clients reach the API at (`node`'s components, or the
+    workstation's bootstrap and LB controller for None): the VIP while it is served, else what
+    Talos' KubePrism falls back to without its cluster endpoint, the node's own kube-apiserver or
+    the first control-plane node that runs one. A broken VIP is then a fault the checks see, not
+    a lab that cannot come up."""
     if plan.vip_served:
-        return vip_url(plan)
+        return plan.vip
     serving = [n.name for n in plan.controlplane if "kube-apiserver" in plan.services(n.name)]
     if not serving:
         raise ValueError("no control-plane node of the Kubernetes lab runs kube-apiserver")
-    return node_url(plan, node if node in serving else serving[0])
+    return plan.node(node if node in serving else serving[0]).address
+
+
+def api_url_for(plan: LabPlan, node: str | None = None) -> str:
+    return f"https://{api_host_for(plan, node)}:{API_PORT}"
 
 
 def serving_names(plan: LabPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
