@@ -222,8 +222,7 @@ class KubernetesStorage(Storage):
         """Run the Job to its end, delete it, return its logs; raise with the reason if it failed."""
         outcome = self._run_job(body, what, timeout_s=timeout_s, claim=claim)
         if not outcome.succeeded:
-            tail = " | ".join(outcome.logs.strip().splitlines()[-3:])[-300:]
-            raise TargetError(f"{what} failed ({outcome.reason}): {tail}")
+            raise TargetError(f"{what} failed ({outcome.reason}): {outcome.log_tail()}")
         return outcome.logs
 
     def _claim_state(self, claim: str | None) -> str:

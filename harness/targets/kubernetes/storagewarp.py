@@ -54,10 +54,6 @@ def warp_error_in(log: str) -> str | None:
     return None
 
 
-def _tail(log: str) -> str:
-    return " | ".join(log.strip().splitlines()[-3:])[-300:] or "no log"
-
-
 def check_target(bucket: Bucket, spec: WarpSpec) -> None:
     """warp goes only to the bucket it was given keys for, at that bucket's endpoint."""
     if spec.endpoint != bucket.endpoint or spec.bucket != bucket.name:
@@ -69,11 +65,11 @@ def result_of(outcome: JobOutcome, spec: WarpSpec, *, where: str) -> WarpResult:
     """The finished Job's report, or a sentence saying why there is none (`where`: its pod)."""
     what = f"warp {spec.op}"
     if not outcome.succeeded:
-        said = warp_error_in(outcome.logs) or _tail(outcome.logs)
+        said = warp_error_in(outcome.logs) or outcome.log_tail() or "no log"
         raise TargetError(f"{what} failed ({outcome.reason or 'failed'}) in {where}: {said}")
     report = report_in(outcome.logs)
     if report is None:
-        raise TargetError(f"{what} printed no JSON report in {where}: {_tail(outcome.logs)}")
+        raise TargetError(f"{what} printed no JSON report in {where}: {outcome.log_tail() or 'no log'}")
     try:
         return warp.parse_warp(report)
     except WarpError as error:

@@ -40,6 +40,10 @@ class JobOutcome:
     logs: str
     reason: str = ""
 
+    def log_tail(self) -> str:
+        """The Job's last words: its last three log lines on one line, at most 300 characters."""
+        return " | ".join(self.logs.strip().splitlines()[-3:])[-300:]
+
 
 @dataclass(frozen=True)
 class ExecResult:
