@@ -276,10 +276,15 @@ PROOFS: tuple[Proof, ...] = (
     # Nobody stands before the killed leader is back (6 s): 9.9 s without the API, 10 % available.
     _scenario("etcd-stalled-election", "etcd-leader-killed", "leader.changes", "api.longest_unavailable_s",
               "api.availability_pct", profile=KUBE_LAB),
-    # The healed follower deposes the leader whose node holds the VIP, and that apiserver waits for
-    # the election: 3.0 and 3.6 s without the API (1 s limit), 78 and 74 % available (two runs).
-    _scenario("etcd-no-prevote", "follower-partitioned", "term.changes", "api.longest_unavailable_s",
-              "api.availability_pct", profile=KUBE_LAB),
+    # The healed follower deposes the leader, and the apiserver behind the VIP waits for the
+    # election: 3.0 and 3.6 s without the API (1 s limit), 78 and 74 % available in two runs, but
+    # 1.25 s and the availability met in CI (2026-12-06) - so the API figures are the slow variant's.
+    _scenario("etcd-no-prevote", "follower-partitioned", "term.changes",
+              may=("api.longest_unavailable_s", "api.availability_pct"), profile=KUBE_LAB),
+    # Elections of 2.5 s and more after the healed follower deposes the leader: the API is away
+    # for seconds. The window may end before the cluster reports the new term.
+    _scenario("etcd-no-prevote-slow", "follower-partitioned", "api.longest_unavailable_s",
+              "api.availability_pct", may=("term.changes",), profile=KUBE_LAB),
 )
 
 NOT_YET: dict[str, frozenset[str]] = {
