@@ -60,6 +60,9 @@ CATALOGUE: dict[str, DefectKind] = {
                    "no OSD may stop"),
         DefectKind("osd-slow-markdown", "OSD heartbeat grace of 120 s: a dead node's OSD is not "
                    "marked down in time, I/O to its PGs stalls through the outage"),
+        DefectKind("mgr-stats-stale", "once the cluster stands, the Ceph mgr asks the OSDs for PG "
+                   "statistics every 10 min (mgr_stats_period 600, Ceph's default 5 s): health "
+                   "goes on telling what the PGs were, never that they are degraded"),
         DefectKind("osd-cpu-starved", "the named node's Ceph OSD may use a twentieth of one CPU (a CFS "
                    "quota on its cgroup): every I/O it serves waits for CPU", True),
         DefectKind("rgw-request-limit", "the Ceph object gateway serves 2 requests at once "

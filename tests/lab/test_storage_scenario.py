@@ -1,7 +1,8 @@
 """The OSD-node power-loss scenario passes on a healthy lab with Ceph, fails on each defect the map
 names for it (`osd-slow-markdown`: a dead OSD is not marked down in time and I/O stalls through
-the outage; with `osd-no-autostart` too, nothing is ever reported degraded and health never
-returns), and is refused by its guard rail when no OSD may stop (`pool-min-size-3`)."""
+the outage; `osd-no-autostart`: health never returns; `mgr-stats-stale`: the mgr hears no PG
+statistics, so nothing is ever reported degraded), and is refused by its guard rail when no OSD
+may stop (`pool-min-size-3`)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.profile import load_profile
-from harness.targets.lab.ceph_config import ceph_conf, client_node, daemon_argv, make_ceph_plan
+from harness.targets.lab.ceph_config import (
+    STALE_STATS_PERIOD_S,
+    ceph_conf,
+    client_node,
+    daemon_argv,
+    make_ceph_plan,
+)
 from harness.targets.lab.config import make_plan
 
 LAB = Path(__file__).resolve().parents[2] / "profiles" / "lab.yaml"
@@ -69,3 +75,8 @@ def test_cpu_starved_and_no_autostart_defects_name_their_daemons() -> None:
     both = plan_with("osd-slow-markdown", "osd-no-autostart:wk1")
     assert both.no_autostart == "wk1" and both.heartbeat_grace_s == 120
     assert "ceph-osd" in both.daemons("wk1")  # it runs until the node's first power loss
+
+
+def test_stale_stats_defect_sets_a_period_past_any_scenario() -> None:
+    assert plan_with().stats_period_s is None
+    assert plan_with("mgr-stats-stale").stats_period_s == STALE_STATS_PERIOD_S >= 300

@@ -265,6 +265,8 @@ class CephStorage:
                 s = cluster.status(timeout_s=5)
                 return s.osds_up < len(plan.nodes) and s.degraded and s.health != "HEALTH_OK", s.summary()
             wait_until(noticed, timeout_s=30, what=f"the OSD of {plan.osd_down} seen down")
+        if plan.stats_period_s:  # defect: from here on the mgr's PG view goes stale
+            cluster.ceph_json("config", "set", "mgr", "mgr_stats_period", str(plan.stats_period_s))
         status = cluster.status()
         return f"{status.health} {status.osds_up}/{status.osds} OSDs up, {status.pgs} PGs"
 

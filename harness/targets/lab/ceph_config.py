@@ -27,6 +27,8 @@ PG_NUM_BUCKET = 4  # made at `up`: every PG is peered before the lab counts as u
 PG_NUM_DEFAULT = 8  # RGW makes ~7 pools: small PG counts keep peering fast and memory low
 RGW_REQUEST_LIMIT = 2
 """Defect `rgw-request-limit`: requests the gateway serves at once (the S3 clients run 8)."""
+STALE_STATS_PERIOD_S = 600
+"""Defect `mgr-stats-stale`: seconds between the OSDs' PG statistics (longer than any scenario)."""
 RGW_BUCKET_POOLS = ("default.rgw.buckets.index", "default.rgw.buckets.data")
 S3_USER = "harness"
 CLI_TIMEOUT_S = 10
@@ -55,6 +57,9 @@ class CephPlan:
     rgw_down: bool = False
     heartbeat_grace_s: int | None = None
     """Defect `osd-slow-markdown`: peers wait this long before reporting a silent OSD down."""
+    stats_period_s: int | None = None
+    """Defect `mgr-stats-stale`: the mgr's `mgr_stats_period`, set once the cluster stands (at
+    boot the cluster would never be seen active+clean)."""
     cpu_starved: tuple[tuple[str, str], ...] = ()
     """(node, service) pairs run under a CPU quota (`STARVED_CPU`)."""
     no_autostart: str | None = None
@@ -136,6 +141,7 @@ def make_ceph_plan(lab: LabPlan) -> CephPlan:
                     rbd_min_size=1 if small else size if "pool-min-size-3" in kinds else min_size,
                     osd_down=osd_down, mon_down=mon_down, rgw_down="rgw-down" in kinds,
                     heartbeat_grace_s=120 if "osd-slow-markdown" in kinds else None,
+                    stats_period_s=STALE_STATS_PERIOD_S if "mgr-stats-stale" in kinds else None,
                     cpu_starved=tuple(starved),
                     no_autostart=next((d.node for d in defects if d.kind.name == "osd-no-autostart"), None),
                     rgw_max_requests=RGW_REQUEST_LIMIT if "rgw-request-limit" in kinds else None)
