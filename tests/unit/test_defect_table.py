@@ -1,0 +1,54 @@
+"""The defect table read from proof run files: the seeded defect, what failed, the failing value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from benchmarks.defect_table import rows
+
+SCENARIO_MESSAGE = """scenario 'OSD node loses power during RBD writes' on lab://lab did not pass:
+  steady state did not come back after the method (deviated)
+  health.degraded_samples = 0, expected >= 1: NOT met
+  health.ok_after_power_on_s = not measured, expected <= 65 (profile.expectations.x): NOT met
+journal:
+  ok        0.00 s  guard: one scenario at a time"""
+
+
+def _proof(tmp_path: Path, defects: list[str], outcomes: list[dict[str, object]]) -> Path:
+    (tmp_path / "lab-proof.yaml").write_text(json.dumps({"name": "lab", "lab": {"defects": defects}}))
+    runs = tmp_path / "runs-0"
+    runs.mkdir()
+    run_file = runs / "run-20261206T000000Z-abcdef.json"
+    run_file.write_text(json.dumps({"outcomes": outcomes}))
+    return run_file
+
+
+def test_a_scenario_gives_a_row_per_unmet_expectation_with_its_measured_value(tmp_path: Path) -> None:
+    run_file = _proof(tmp_path, ["mgr-stats-stale"], [
+        {"nodeid": "scenarios/osd-node-power-loss.yaml::osd-node-power-loss", "outcome": "failed",
+         "message": SCENARIO_MESSAGE}])
+    assert list(rows(run_file)) == [
+        ("mgr-stats-stale", "scenarios/osd-node-power-loss.yaml::osd-node-power-loss",
+         "did not pass: 2 expectation(s) not met and steady state not back"),
+        ("mgr-stats-stale", "scenarios/osd-node-power-loss.yaml::expect health.degraded_samples",
+         "0 (limit >= 1)"),
+        ("mgr-stats-stale", "scenarios/osd-node-power-loss.yaml::expect health.ok_after_power_on_s",
+         "not measured (limit <= 65 (profile.expectations.x))"),
+    ]
+
+
+def test_a_check_gives_its_own_sentence_and_passed_checks_nothing(tmp_path: Path) -> None:
+    run_file = _proof(tmp_path, ["slow-link:wk1", "congested-switch"], [
+        {"nodeid": "suites/network/test_throughput.py::test_pair[cp1->wk1]", "outcome": "failed",
+         "message": "AssertionError: cp1 -> wk1: 94 Mbit/s is below 0.8 x 941 = 753\nassert 94.0 >= 753"},
+        {"nodeid": "suites/network/test_throughput.py::test_pair[cp1->cp2]", "outcome": "passed",
+         "message": None}])
+    assert list(rows(run_file)) == [("slow-link:wk1+congested-switch",
+                                     "suites/network/test_throughput.py::test_pair[cp1->wk1]",
+                                     "cp1 -> wk1: 94 Mbit/s is below 0.8 x 941 = 753")]
+
+
+def test_a_healthy_run_gives_no_rows(tmp_path: Path) -> None:
+    run_file = _proof(tmp_path, [], [{"nodeid": "suites/x.py::test_y", "outcome": "failed", "message": "no"}])
+    assert list(rows(run_file)) == []
