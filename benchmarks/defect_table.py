@@ -34,9 +34,12 @@ def _defects(run_file: Path) -> list[str]:
 
 
 def _sentence(message: str) -> str:
-    """The first line the check wrote, without pytest's `AssertionError:` and the assert echo."""
-    for line in message.splitlines():
-        text = line.strip().removeprefix("E").strip().removeprefix("AssertionError:").strip()
+    """The first line the check wrote: pytest's `E` lines when the message holds its long report
+    (locals first), without `AssertionError:` and the assert echo."""
+    lines = message.splitlines()
+    reported = [line[1:] for line in lines if line.startswith("E ")]
+    for line in reported or lines:
+        text = line.strip().removeprefix("AssertionError:").strip()
         if text and not text.startswith(("assert ", "where ", "+", "-")):
             return text if len(text) <= _MAX_SENTENCE else text[:_MAX_SENTENCE - 1] + "…"
     return "(no message)"

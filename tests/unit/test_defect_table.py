@@ -52,3 +52,14 @@ def test_a_check_gives_its_own_sentence_and_passed_checks_nothing(tmp_path: Path
 def test_a_healthy_run_gives_no_rows(tmp_path: Path) -> None:
     run_file = _proof(tmp_path, [], [{"nodeid": "suites/x.py::test_y", "outcome": "failed", "message": "no"}])
     assert list(rows(run_file)) == []
+
+
+def test_a_long_report_gives_the_e_line_not_the_locals(tmp_path: Path) -> None:
+    message = ("bench = S3Phases(tool='warp 1.6.1')\nprofile = Profile(name='lab')\n\n"
+               ">       _judge_large(\"get\", bench)\n"
+               "E       AssertionError: S3 GET 41.2 MiB/s is below 0.9 x 92.6 = 83.3\n"
+               "E       assert 41.2 >= 83.3\n")
+    run_file = _proof(tmp_path, ["rgw-cpu-starved"], [
+        {"nodeid": "suites/storage/test_object.py::test_object_get_throughput", "outcome": "failed",
+         "message": message}])
+    assert [row[2] for row in rows(run_file)] == ["S3 GET 41.2 MiB/s is below 0.9 x 92.6 = 83.3"]
