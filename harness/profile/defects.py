@@ -65,7 +65,7 @@ CATALOGUE: dict[str, DefectKind] = {
                    "goes on telling what the PGs were, never that they are degraded"),
         DefectKind("osd-cpu-starved", "the named node's Ceph OSD may use a twentieth of one CPU (a CFS "
                    "quota on its cgroup): every I/O it serves waits for CPU", True),
-        DefectKind("rgw-request-limit", "the Ceph object gateway serves 2 requests at once "
+        DefectKind("rgw-request-limit", "the Ceph object gateway serves 1 request at a time "
                    "(rgw_max_concurrent_requests, 1024 by default, set for a small memory budget): "
                    "its throttler refuses the rest with 503 SlowDown"),
         DefectKind("rgw-cpu-starved", "the Ceph object gateway may use a twentieth of one CPU (a CFS "
