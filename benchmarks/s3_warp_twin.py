@@ -1,7 +1,7 @@
 """Benchmark: the storage suite's warp figures against hand-runs of warp (the twin), on the lab.
 
     flock /tmp/lab-bench.lock .venv/bin/python -m benchmarks.s3_warp_twin \\
-        [--rounds 3] [--cases put:4M,get:4M,put:64K,get:64K] [--compare]
+        [--rounds 3] [--cases put:4M,get:4M,put:64K,get:64K] [--compare] [--hand-flag json]
 
 Needs the plain lab up with Ceph (`harness lab up`, profile `profiles/lab.yaml`); it never brings
 the lab up or down. One bucket for the whole run (made and removed by the lab's storage). Per
@@ -10,6 +10,8 @@ what `-m benchmark` records) and warp by hand: the same command line with `--qui
 from the same namespace, its figure read from warp's own printed report (`Average: X MiB/s, Y
 obj/s`), not through the harness's parser. The order alternates each round. The hand run's
 own data (`--benchdata`, zstd) is parsed by the harness too: the same run through both readers.
+`--hand-flag json` runs the hand side with the suite's very command line, its figure read from
+warp's JSON by plain access: whether `--json` itself changes what warp measures.
 
 `--compare` then measures the same cases once with the boto3 benchmark (`run_s3bench`: 150 x
 4 MiB, 400 x 64 KiB, as the full depth's fallback) and `rados bench` (5 s write, 5 s seq read)
@@ -45,13 +47,15 @@ SIZES = {"4M": 4 * MIB, "1M": MIB, "64K": 64 * 1024}
 AVERAGE = re.compile(r"\* Average: (?P<mib>[\d.]+) MiB/s, (?P<ops>[\d.]+) obj/s")
 
 
-def hand_run(target: LabTarget, bucket: Bucket, op: str, size: int) -> tuple[float, float, float | None]:
-    """warp by hand with the suite's arguments; (MiB/s, obj/s) from its own text report, and the
-    harness's parser on the same run's data (`<benchdata>.json.zst`, when `zstd` is installed)."""
+def hand_run(target: LabTarget, bucket: Bucket, op: str, size: int,
+             flag: str = "--quiet") -> tuple[float, float, float | None]:
+    """warp by hand with the suite's arguments; (MiB/s, obj/s) from its own text report (or with
+    `--json`, the suite's own flag, from its JSON by plain access), and the harness's parser on
+    the same run's data (`<benchdata>.json.zst`, when `zstd` is installed)."""
     spec = warp_spec(op, bucket, size)
     with tempfile.TemporaryDirectory(prefix="warp-twin-") as scratch:
         argv = warp.warp_argv(str(warp.locate()), spec, benchdata=Path(scratch) / op)
-        argv[argv.index("--json")] = "--quiet"
+        argv[argv.index("--json")] = flag
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
         env.update(zip(warp.KEY_ENV, (bucket.access_key, bucket.secret_key), strict=True))
         done = subprocess.run(["ip", "netns", "exec", client_node(target.plan).name, *argv], env=env,
@@ -62,6 +66,10 @@ def hand_run(target: LabTarget, bucket: Bucket, op: str, size: int) -> tuple[flo
             data = subprocess.run(["zstd", "-dc", str(Path(scratch) / f"{op}.json.zst")],
                                   capture_output=True, text=True, timeout=30, check=True).stdout
             parsed = warp.parse_warp(data).op(op).throughput_mib_s
+    if flag == "--json":
+        throughput = json.loads(done.stdout)["by_op_type"][op.upper()]["throughput"]
+        seconds = throughput["measure_duration_millis"] / 1000
+        return throughput["bytes"] / seconds / MIB, throughput["ops"] / seconds, parsed
     found = AVERAGE.search(done.stdout)
     if found is None:
         sys.exit(f"warp printed no average:\n{done.stdout[-1000:]}\n{done.stderr[-500:]}")
@@ -76,7 +84,8 @@ def harness_run(target: LabTarget, bucket: Bucket, op: str, size: int) -> tuple[
     return measured.throughput_mib_s, measured.ops_per_s, cv
 
 
-def twin_rounds(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]], rounds: int) -> None:
+def twin_rounds(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]], rounds: int,
+                hand_flag: str) -> None:
     for op, size_name in cases:
         size = SIZES[size_name]
         mine: list[float] = []
@@ -88,7 +97,7 @@ def twin_rounds(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]],
                     mib, ops, cv = harness_run(target, bucket, op, size)
                     mine.append(mib)
                 else:
-                    mib_hand, ops_hand, same_run = hand_run(target, bucket, op, size)
+                    mib_hand, ops_hand, same_run = hand_run(target, bucket, op, size, hand_flag)
                     hand.append(mib_hand)
                 time.sleep(1)
             print(f"{op} {size_name} round {round_} ({order[0]} first, load {os.getloadavg()[0]:.1f}): "
@@ -127,6 +136,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cases", default="put:4M,get:4M,put:64K,get:64K")
     parser.add_argument("--compare", action="store_true", help="boto3 and rados bench once, after")
+    parser.add_argument("--hand-flag", choices=("quiet", "json"), default="quiet",
+                        help="the hand run's output flag in place of the suite's --json")
     args = parser.parse_args()
     cases = [(c.split(":")[0], c.split(":")[1]) for c in args.cases.split(",")]
     target = LabTarget(load_profile(PROFILE))
@@ -138,7 +149,7 @@ def main() -> None:
     print(json.dumps({"warp": str(warp.locate()), "cases": args.cases, "rounds": args.rounds}))
     with target.storage.bucket() as bucket:
         if args.rounds:
-            twin_rounds(target, bucket, cases, args.rounds)
+            twin_rounds(target, bucket, cases, args.rounds, f"--{args.hand_flag}")
         if args.compare:
             compare(target, bucket, cases)
 
