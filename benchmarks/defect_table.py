@@ -52,7 +52,7 @@ def rows(run_file: Path) -> Iterator[tuple[str, str, str]]:
         return
     seeded = "+".join(defects)
     for outcome in json.loads(run_file.read_text())["outcomes"]:
-        if outcome["outcome"] != "failed":
+        if outcome["outcome"] not in ("failed", "error"):  # an error: its fixture failed
             continue
         nodeid, message = outcome["nodeid"], outcome.get("message") or ""
         unmet = [m for m in map(_UNMET.match, message.splitlines()) if m]
