@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
-_UNMET = re.compile(r"^\s*(?P<metric>[\w.]+) = (?P<measured>.*?), expected (?P<limit>.*): NOT met$")
+from harness.results import ExpectationRecord, RunTimelines
+
 _MAX_SENTENCE = 160
 
 
@@ -45,26 +45,37 @@ def _sentence(message: str) -> str:
     return "(no message)"
 
 
+def _measured(expectation: ExpectationRecord) -> str:
+    """`0 (limit >= 1)`: the figure as stored, and the expectation's operator and limit."""
+    value = "not measured" if expectation.measured is None else f"{expectation.measured:.3g}"
+    words = expectation.text.split()
+    limit = f"{words[1]} {expectation.limit:g}" if expectation.limit is not None and len(words) > 1 else "?"
+    return f"{value} (limit {limit})"
+
+
 def rows(run_file: Path) -> Iterator[tuple[str, str, str]]:
-    """(defect, what failed, measured) for each failure of one run file."""
+    """(defect, what failed, measured) for each failure of one run file; a scenario's unmet
+    expectations from its typed record, as the report reads them."""
     defects = _defects(run_file)
     if not defects:
         return
     seeded = "+".join(defects)
-    for outcome in json.loads(run_file.read_text())["outcomes"]:
+    document = json.loads(run_file.read_text())
+    scenarios = {s.nodeid: s for s in RunTimelines.from_rows(document.get("timelines", [])).scenarios}
+    for outcome in document["outcomes"]:
         if outcome["outcome"] not in ("failed", "error"):  # an error: its fixture failed
             continue
-        nodeid, message = outcome["nodeid"], outcome.get("message") or ""
-        unmet = [m for m in map(_UNMET.match, message.splitlines()) if m]
-        if nodeid.startswith("scenarios/") and unmet:
-            path = nodeid.split("::")[0]
-            deviated = " and steady state not back" if "(deviated)" in message else ""
-            yield seeded, nodeid, f"did not pass: {len(unmet)} expectation(s) not met{deviated}"
-            for found in unmet:
-                measured = f"{found['measured']} (limit {found['limit']})"
-                yield seeded, f"{path}::expect {found['metric']}", measured
-        else:
-            yield seeded, nodeid, _sentence(message)
+        nodeid = outcome["nodeid"]
+        scenario = scenarios.get(nodeid)
+        unmet = [e for e in scenario.expectations if not e.ok] if scenario else []
+        if not unmet:
+            yield seeded, nodeid, _sentence(outcome.get("message") or "")
+            continue
+        deviated = " and steady state not back" if scenario and scenario.deviated else ""
+        yield seeded, nodeid, f"did not pass: {len(unmet)} expectation(s) not met{deviated}"
+        path = nodeid.split("::")[0]
+        for expectation in unmet:
+            yield seeded, f"{path}::expect {expectation.metric}", _measured(expectation)
 
 
 def main() -> int:

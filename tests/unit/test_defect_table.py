@@ -3,38 +3,49 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from benchmarks.defect_table import rows
+from harness.results import EventsTimeline, ExpectationRecord, ScenarioRecord
 
-SCENARIO_MESSAGE = """scenario 'OSD node loses power during RBD writes' on lab://lab did not pass:
-  steady state did not come back after the method (deviated)
-  health.degraded_samples = 0, expected >= 1: NOT met
-  health.ok_after_power_on_s = not measured, expected <= 65 (profile.expectations.x): NOT met
-journal:
-  ok        0.00 s  guard: one scenario at a time"""
+SCENARIO = "scenarios/osd-node-power-loss.yaml::osd-node-power-loss"
 
 
-def _proof(tmp_path: Path, defects: list[str], outcomes: list[dict[str, object]]) -> Path:
+def _journal(*expectations: ExpectationRecord) -> list[dict[str, object]]:
+    """The scenario's journal and the events timeline holding its figures, as a run file's rows."""
+    journal = ScenarioRecord(name="osd-node-power-loss", title="t", source="s", target="lab://lab",
+                             status="completed", deviated=True, passed=False, started=0.0, ended=1.0,
+                             steps=(), expectations=expectations, nodeid=SCENARIO)
+    figures = EventsTimeline("osd-node-power-loss", (), {"health.degraded_samples": 0.0,
+                                                         "health.ok_after_power_on_s": None}, SCENARIO)
+    return [asdict(journal.to_row()), asdict(figures.to_row())]
+
+
+def _proof(tmp_path: Path, defects: list[str], outcomes: list[dict[str, object]],
+           timelines: list[dict[str, object]] | None = None) -> Path:
     (tmp_path / "lab-proof.yaml").write_text(json.dumps({"name": "lab", "lab": {"defects": defects}}))
     runs = tmp_path / "runs-0"
     runs.mkdir()
     run_file = runs / "run-20261206T000000Z-abcdef.json"
-    run_file.write_text(json.dumps({"outcomes": outcomes}))
+    run_file.write_text(json.dumps({"outcomes": outcomes, "timelines": timelines or []}))
     return run_file
 
 
 def test_a_scenario_gives_a_row_per_unmet_expectation_with_its_measured_value(tmp_path: Path) -> None:
+    timelines = _journal(
+        ExpectationRecord("io.continued_mib >= 40", "io.continued_mib", 40.0, True),
+        ExpectationRecord("health.degraded_samples >= 1", "health.degraded_samples", 1.0, False),
+        ExpectationRecord("health.ok_after_power_on_s <= profile.expectations.x",
+                          "health.ok_after_power_on_s", 65.0, False))
     run_file = _proof(tmp_path, ["mgr-stats-stale"], [
-        {"nodeid": "scenarios/osd-node-power-loss.yaml::osd-node-power-loss", "outcome": "failed",
-         "message": SCENARIO_MESSAGE}])
+        {"nodeid": SCENARIO, "outcome": "failed", "message": "scenario did not pass"}], timelines)
     assert list(rows(run_file)) == [
-        ("mgr-stats-stale", "scenarios/osd-node-power-loss.yaml::osd-node-power-loss",
-         "did not pass: 2 expectation(s) not met and steady state not back"),
+        ("mgr-stats-stale", SCENARIO, "did not pass: 2 expectation(s) not met and steady state not back"),
         ("mgr-stats-stale", "scenarios/osd-node-power-loss.yaml::expect health.degraded_samples",
          "0 (limit >= 1)"),
         ("mgr-stats-stale", "scenarios/osd-node-power-loss.yaml::expect health.ok_after_power_on_s",
-         "not measured (limit <= 65 (profile.expectations.x))"),
+         "not measured (limit <= 65)"),
     ]
 
 
