@@ -8,7 +8,8 @@ the lab up or down. One bucket for the whole run (made and removed by the lab's 
 round and case, the harness's path (`LabStorage.run_warp` with `suites.storage.s3runs.warp_spec`:
 what `-m benchmark` records) and warp by hand: the same command line with `--quiet` for `--json`,
 from the same namespace, its figure read from warp's own printed report (`Average: X MiB/s, Y
-obj/s`), not through the harness's parser. The order alternates each round. The hand run's
+obj/s`), not through the harness's parser. The order alternates each round; at the end the
+rounds are compared pooled and paired (`twinstats`). The hand run's
 own data (`--benchdata`, zstd) is parsed by the harness too: the same run through both readers.
 `--hand-flag json` runs the hand side with the suite's very command line, its figure read from
 warp's JSON by plain access: whether `--json` itself changes what warp measures.
@@ -32,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.twinstats import twin_difference
+from benchmarks.twinstats import paired_difference, twin_difference
 from harness.profile import load_profile
 from harness.targets.lab import LabTarget
 from harness.targets.lab.ceph_config import client_node
@@ -111,6 +112,7 @@ def twin_rounds(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]],
               f"{(a - b) / b:+.1%}; per round {', '.join(f'{r:+.1%}' for r in ratios)} (median "
               f"{statistics.median(ratios):+.1%}); hand runs' own CV {spread:.1%}", flush=True)
         print(f"{op} {size_name} medians (MiB/s): {twin_difference(mine, hand).sentence()}", flush=True)
+        print(f"{op} {size_name} paired rounds: {paired_difference(mine, hand).sentence()}", flush=True)
 
 
 def compare(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]]) -> None:

@@ -1,10 +1,11 @@
-"""The twin comparison the benchmark scripts print: pooled medians, a bootstrap interval, a verdict."""
+"""The twin comparisons the benchmark scripts print: pooled medians or paired rounds, a bootstrap
+interval, a verdict."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.twinstats import twin_difference
+from benchmarks.twinstats import paired_difference, twin_difference
 
 
 def test_the_same_figure_twice_is_within_3_percent_and_shows_no_difference() -> None:
@@ -28,3 +29,21 @@ def test_the_interval_is_the_same_for_the_same_samples() -> None:
     assert twin_difference(a, b) == twin_difference(a, b)
     with pytest.raises(ValueError, match="at least one sample"):
         twin_difference([], b)
+
+
+def test_paired_rounds_cancel_a_swing_that_hits_both_sides_of_a_round() -> None:
+    machine = [100.0, 80.0, 120.0, 90.0, 110.0, 70.0, 130.0, 95.0, 105.0, 85.0]  # a busy hour, then not
+    hand = [v * (1 + 0.004 * (-1) ** i) for i, v in enumerate(machine)]
+    harness = [v * 1.01 for v in machine]
+    pooled, paired = twin_difference(harness, hand), paired_difference(harness, hand)
+    assert pooled.high - pooled.low > 0.2  # the swing drowns a 1 % difference when pooled
+    assert paired.low > 0.0 and paired.high < 0.02  # paired: 1 %, shown, within +-2 %
+    assert paired.difference == pytest.approx(0.01, abs=0.005)
+    assert "within 3 %" in paired.sentence() and "no difference shown" not in paired.sentence()
+
+
+def test_paired_rounds_need_one_figure_a_side_per_round() -> None:
+    with pytest.raises(ValueError, match="one harness and one hand figure per round"):
+        paired_difference([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="no ratio"):
+        paired_difference([1.0], [0.0])
