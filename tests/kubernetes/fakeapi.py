@@ -210,9 +210,15 @@ class FakeKubernetes:
             store = self._store(gv, namespace, resource)
             if method == "GET" and name is None:
                 selector = query.get("labelSelector", [""])[0]
+                named = query.get("fieldSelector", [""])[0].removeprefix("metadata.name=")
                 items = [
                     o for o in store.values() if matches(o["metadata"].get("labels") or {}, selector)
+                    and (not named or o["metadata"]["name"] == named)
                 ]
+                if query.get("watch", [""])[0] in ("true", "True", "1"):
+                    # Objects here never change after create: a watch sends each as it is
+                    # (ADDED), one JSON line apiece, and ends as a timed-out watch does.
+                    return 200, "".join(json.dumps({"type": "ADDED", "object": o}) + "\n" for o in items)
                 return 200, {"kind": "List", "apiVersion": gv, "metadata": {}, "items": items}
             if method == "POST" and name is None:
                 assert body is not None

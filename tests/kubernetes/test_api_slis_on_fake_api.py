@@ -4,6 +4,9 @@ its own, nothing is left behind, and a pod that never turns Ready is one sentenc
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qs
+
 import pytest
 
 from harness.targets.base import TargetError
@@ -39,6 +42,32 @@ def test_pod_startup_is_timed_after_a_warm_up_pod_and_each_pod_goes(
     pods = [w for w in cluster.api.writes() if "/pods" in w]
     assert [w.split()[0] for w in pods] == ["POST", "DELETE"] * 3
     assert cluster.api.names("v1", "pods", NS) == []
+
+
+def test_a_pod_turning_ready_after_its_create_is_seen_on_a_watch_from_the_create(
+    k8s_target: KubernetesTarget, cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tests.kubernetes.fakeapi as fakeapi
+
+    k8s_target.prepare()
+    monkeypatch.setattr(fakeapi, "RUNNING_ROLES", frozenset())  # the create answers a pod not Ready
+
+    def kubelet_reports_ready(event: str, resource: str, namespace: str, pod: dict[str, Any]) -> None:
+        if event == "create" and resource == "pods":  # a new object: the create's answer stays as it was
+            later = {**pod["metadata"], "resourceVersion": str(int(pod["metadata"]["resourceVersion"]) + 1)}
+            cluster.api.put("v1", "pods", {**pod, "metadata": later, "status": fakeapi.running_pod(pod)},
+                            namespace)
+
+    cluster.api.hooks.append(kubelet_reports_ready)
+    latencies = k8s_target.api_slis().pod_startup_s("kcp3", 1, timeout_s=5.0)
+    assert len(latencies) == 1 and 0 < latencies[0] < 5.0
+    watches = [c for c in cluster.api.calls if c.method == "GET" and "watch=" in c.query]
+    assert [c.path for c in watches] == [f"/api/v1/namespaces/{NS}/pods"] * 2  # warm-up and timed pod
+    for call, created in zip(watches, ("startup-kcp3-0", "startup-kcp3-1"), strict=True):
+        query = parse_qs(call.query)
+        assert query["fieldSelector"] == [f"metadata.name={created}"]
+        assert query["resourceVersion"][0].isdigit()  # from the create's answer: no change missed
+    assert not [c for c in cluster.api.calls if c.method == "GET" and c.path.endswith("/pods/startup-kcp3-1")]
 
 
 def test_a_pod_that_never_turns_ready_is_one_sentence(

@@ -5,16 +5,26 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import urllib3
 import websocket
 from kubernetes import client as k8s
 from kubernetes import stream as k8s_stream
+from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
-from harness.targets.kubernetes.errors import APIForbidden, APINotFound
-from harness.targets.kubernetes.request import Obj, RequestPath, handshake_exception
+from harness.targets.kubernetes.errors import (
+    APIConnectionError,
+    APIError,
+    APIForbidden,
+    APINotFound,
+    error_for_status,
+)
+from harness.targets.kubernetes.request import Obj, RequestPath, connection_failure, handshake_exception
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +72,30 @@ class WorkloadCalls(RequestPath):
                 label_selector=label_selector,
             )["items"]
         )
+
+    def watch_pod(self, namespace: str, name: str, *, since: str, timeout_s: float) -> Iterator[Obj]:
+        """The pod as each change after resourceVersion `since` leaves it, as the API server
+        sends them (a watch: no polling interval between a change and its reading), until the
+        server ends the watch after about `timeout_s`."""
+        what = f"watch pod {namespace}/{name}"
+        watcher = k8s_watch.Watch()
+        read_s = timeout_s + self.settings.read_timeout_s  # the server ends it first
+        try:
+            for event in watcher.stream(
+                self.core.list_namespaced_pod, namespace, field_selector=f"metadata.name={name}",
+                resource_version=since, timeout_seconds=max(1, math.ceil(timeout_s)),
+                _request_timeout=(self.settings.connect_timeout_s, read_s),
+            ):
+                if event["type"] == "ERROR":
+                    raise APIError(f"{what}: {event['raw_object'].get('message')}", what=what)
+                yield dict(event["raw_object"])
+        except ApiException as exc:
+            raise error_for_status(int(exc.status or 0), exc.body, what=what) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise APIConnectionError(f"{what}: no answer from {self.host} ({connection_failure(exc)})",
+                                     what=what) from exc
+        finally:
+            watcher.stop()
 
     def delete_pod(self, namespace: str, name: str, *, grace_period_s: int = 0) -> None:
         """`grace_period_s` > 0 keeps the pod until its kubelet saw it stop (its SIGTERM trap ran)."""
