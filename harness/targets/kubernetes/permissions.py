@@ -50,7 +50,8 @@ BY_NEED: dict[str, tuple[Permission, ...]] = {
                 Permission("create", "jobs", "fio and S3 benchmark Jobs", group="batch")),
     "partition": PODS,
     "kill": PODS,
-    "api": (*PODS, Permission("list", "configmaps", "the API load (create, get, list, delete)")),
+    "api": (*PODS, Permission("list", "configmaps", "the API load (create, get, list, delete)"),
+            Permission("watch", "pods", "pod startup latency (each pod's Ready, seen on a watch)")),
 }
 
 
