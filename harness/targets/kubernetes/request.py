@@ -130,6 +130,23 @@ class RequestPath:
         timeout_s: float | None = None,
         **kwargs: Any,
     ) -> Any:
+        """`call`, its answer as plain dicts and lists (what the adapter's methods return)."""
+        answer = self.call(what, method, *args, attempts=attempts, timeout_s=timeout_s, **kwargs)
+        return self.api_client.sanitize_for_serialization(answer)
+
+    def call(
+        self,
+        what: str,
+        method: Callable[..., Any],
+        *args: Any,
+        attempts: int | None = None,
+        timeout_s: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """One call of the client's `method` with the adapter's timeouts, retries and errors; the
+        client's own answer (its model objects). For callers that time the call (the API load):
+        turning the answer into dicts is the harness's work, not the server's, and under 8
+        clients sharing one interpreter it added 4-9 % to each verb's p50."""
         total = attempts or self.settings.attempts
         read_s = timeout_s if timeout_s is not None else self.settings.read_timeout_s
         timeout = (min(self.settings.connect_timeout_s, read_s), read_s)
@@ -147,7 +164,7 @@ class RequestPath:
                 error = APIConnectionError(f"{what}: no answer from {self.host} ({reason})", what=what)
                 cause = exc
             else:
-                return self.api_client.sanitize_for_serialization(result)
+                return result
             if not error.retryable or attempt == total:
                 if total > 1 and error.retryable:
                     log.warning("%s failed #%d/%d, giving up: %s", what, attempt, total, error)
