@@ -41,7 +41,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes import watch as k8s_watch
 
-from benchmarks.twinstats import paired_difference, twin_difference
+from benchmarks.twinstats import alternating_rounds, paired_difference, twin_difference
 from harness.profile import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,16 +60,17 @@ def twin_labels(role: str) -> dict[str, str]:
             LABEL: role}
 
 
-def harness_figures(results: Path, selected: str) -> dict[str, float]:
+def harness_figures(selected: str) -> dict[str, float]:
     """The suite's figures from its run file: `<metric>[<verb or node>]` -> value."""
-    command = [sys.executable, "-m", "pytest", "suites/api/test_api_slis.py", "-k", selected,
-               "--profile", str(PROFILE), "--keep-lab", "--no-report", "-q", "-p", "no:cacheprovider",
-               "--results-dir", str(results)]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=600)
-    [run_file] = results.glob("run-*.json")
+    with tempfile.TemporaryDirectory() as results:
+        command = [sys.executable, "-m", "pytest", "suites/api/test_api_slis.py", "-k", selected,
+                   "--profile", str(PROFILE), "--keep-lab", "--no-report", "-q", "-p", "no:cacheprovider",
+                   "--results-dir", results]
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=600)
+        [run_file] = Path(results).glob("run-*.json")
+        rows = json.loads(run_file.read_text())["measurements"]
     return {f"{row['metric']}[{row['tags'].get('verb') or row['tags'].get('node')}]": float(row["value"])
-            for row in json.loads(run_file.read_text())["measurements"]
-            if row["metric"].startswith(("api.load.p", "pod.startup."))}
+            for row in rows if row["metric"].startswith(("api.load.p", "pod.startup."))}
 
 
 @contextmanager
@@ -200,15 +201,10 @@ def main() -> int:
     nodes = [node.name for node in profile.nodes]
     selected = {"load": "latency_under_load", "startup": "pod_startup", "both": ""}[args.part]
     pooled: dict[str, tuple[list[float], list[float]]] = {}
-    for round_ in range(1, args.rounds + 1):
-        order = ("harness", "hand") if round_ % 2 else ("hand", "harness")
-        for side in order:
-            if side == "harness":
-                with tempfile.TemporaryDirectory() as tmp:
-                    harness = harness_figures(Path(tmp), selected)
-            else:
-                hand = hand_round(kubeconfig, args.part, nodes, profile.images.debug)
-        print(f"round {round_} ({order[0]} first): figure, harness, hand, difference", flush=True)
+    rounds = alternating_rounds(args.rounds, lambda: harness_figures(selected),
+                                lambda: hand_round(kubeconfig, args.part, nodes, profile.images.debug))
+    for round_, first, harness, hand in rounds:
+        print(f"round {round_} ({first} first): figure, harness, hand, difference", flush=True)
         for key in sorted(hand):
             ours, theirs = harness[key], hand[key]
             print(f"  {key:28s} {ours:10.4g} {theirs:10.4g} {(ours - theirs) / theirs * 100:+6.1f} %",

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.twinstats import twin_difference
+from benchmarks.twinstats import alternating_rounds, twin_difference
 from harness.profile import Profile, load_profile
 from harness.targets import make_target
 from harness.targets.lab.network import LabNetwork
@@ -90,16 +90,18 @@ def sockperf_by_hand(src: tuple[str, str], dst: tuple[str, str],
     return {"p50": found[50.0] / 1000, "p99": found[99.0] / 1000}
 
 
-def harness_figures(results: Path, path: str, only: str) -> dict[str, list[float]]:
+def harness_figures(path: str, only: str) -> dict[str, list[float]]:
     """Each figure's samples as the run file records them (its value is their median)."""
     selected = f"{path} and {only}" if only else path
-    command = [sys.executable, "-m", "pytest", "suites/network/test_netperf.py", "-k", selected,
-               "--depth", "full", "--keep-lab", "--no-report", "-q", "-p", "no:cacheprovider",
-               "--results-dir", str(results)]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    [run_file] = results.glob("run-*.json")
+    with tempfile.TemporaryDirectory() as results:
+        command = [sys.executable, "-m", "pytest", "suites/network/test_netperf.py", "-k", selected,
+                   "--depth", "full", "--keep-lab", "--no-report", "-q", "-p", "no:cacheprovider",
+                   "--results-dir", results]
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+        [run_file] = Path(results).glob("run-*.json")
+        rows = json.loads(run_file.read_text())["measurements"]
     figures = {}
-    for row in json.loads(run_file.read_text())["measurements"]:
+    for row in rows:
         key = row["metric"].removeprefix(f"network.{path}.") + (
             f"[{row['tags']['streams']}]" if "streams" in row["tags"] else "")
         figures[key] = [float(v) for v in row.get("samples") or [row["value"]]]
@@ -172,15 +174,10 @@ def main() -> int:
     profile = load_profile(PROFILE)
     offered = profile.expectations.udp_offered_fraction * profile.switch.goodput_mbit
     pooled: dict[str, tuple[list[float], list[float]]] = {}
-    for round_ in range(1, args.rounds + 1):
-        order = ("harness", "hand") if round_ % 2 else ("hand", "harness")
-        for side in order:
-            if side == "harness":
-                with tempfile.TemporaryDirectory() as tmp:
-                    harness = harness_figures(Path(tmp), args.path, args.only)
-            else:
-                hand = hand_round(profile, args.path, offered, args.only)
-        print(f"round {round_} ({args.path}, {order[0]} first): figure, harness median, hand median, "
+    rounds = alternating_rounds(args.rounds, lambda: harness_figures(args.path, args.only),
+                                lambda: hand_round(profile, args.path, offered, args.only))
+    for round_, first, harness, hand in rounds:
+        print(f"round {round_} ({args.path}, {first} first): figure, harness median, hand median, "
               "difference")
         for key, values in hand.items():
             ours, theirs = statistics.median(harness[key]), statistics.median(values)

@@ -80,7 +80,7 @@ def main() -> None:
     timings = []
     for _ in range(5):
         began = time.perf_counter()
-        cluster = cluster_from_objects(**objects)
+        cluster = cluster_from_objects(namespaces=objects["namespaces"], pods=objects["pods"])
         policies = parse_policies(text, source="benchmark")
         matrix = expected_matrix(cluster, policies, PORTS)
         timings.append(time.perf_counter() - began)

@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.twinstats import paired_difference, twin_difference
+from benchmarks.twinstats import alternating_rounds, paired_difference, twin_difference
 from harness.profile import load_profile
 from harness.targets.lab import LabTarget
 from harness.targets.lab.ceph_config import client_node
@@ -91,17 +91,22 @@ def twin_rounds(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]],
         size = SIZES[size_name]
         mine: list[float] = []
         hand: list[float] = []
-        for round_ in range(1, rounds + 1):
-            order = ("harness", "hand") if round_ % 2 else ("hand", "harness")
-            for who in order:
-                if who == "harness":
-                    mib, ops, cv = harness_run(target, bucket, op, size)
-                    mine.append(mib)
-                else:
-                    mib_hand, ops_hand, same_run = hand_run(target, bucket, op, size, hand_flag)
-                    hand.append(mib_hand)
-                time.sleep(1)
-            print(f"{op} {size_name} round {round_} ({order[0]} first, load {os.getloadavg()[0]:.1f}): "
+
+        def ours(op: str = op, size: int = size) -> tuple[float, float, float]:
+            found = harness_run(target, bucket, op, size)
+            time.sleep(1)
+            return found
+
+        def theirs(op: str = op, size: int = size) -> tuple[float, float, float | None]:
+            found = hand_run(target, bucket, op, size, hand_flag)
+            time.sleep(1)
+            return found
+
+        for round_, first, (mib, ops, cv), (mib_hand, ops_hand, same_run) in alternating_rounds(
+                rounds, ours, theirs):
+            mine.append(mib)
+            hand.append(mib_hand)
+            print(f"{op} {size_name} round {round_} ({first} first, load {os.getloadavg()[0]:.1f}): "
                   f"harness {mine[-1]:.2f} MiB/s {ops:.1f} ops/s (per-second CV {cv:.1%}) | "
                   f"hand {hand[-1]:.2f} MiB/s {ops_hand:.1f} obj/s (the harness's parser on that "
                   f"run's own data: {'-' if same_run is None else f'{same_run:.2f}'})", flush=True)

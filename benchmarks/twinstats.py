@@ -16,11 +16,28 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 RESAMPLES = 4000
 GOAL = 0.03
+Ours = TypeVar("Ours")
+Theirs = TypeVar("Theirs")
+
+
+def alternating_rounds(rounds: int, harness: Callable[[], Ours],
+                       hand: Callable[[], Theirs]) -> Iterator[tuple[int, str, Ours, Theirs]]:
+    """Both sides once a round, the harness first in odd rounds and the hand run in even ones,
+    so neither gains from going first or from a drift of the machine: (round, which side went
+    first, the harness's figures, the hand run's)."""
+    for round_ in range(1, rounds + 1):
+        if round_ % 2:
+            ours = harness()
+            yield round_, "harness", ours, hand()
+        else:
+            theirs = hand()
+            yield round_, "hand", harness(), theirs
 
 
 @dataclass(frozen=True)

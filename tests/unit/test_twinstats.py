@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.twinstats import paired_difference, twin_difference
+from benchmarks.twinstats import alternating_rounds, paired_difference, twin_difference
 
 
 def test_the_same_figure_twice_is_within_3_percent_and_shows_no_difference() -> None:
@@ -47,3 +47,16 @@ def test_paired_rounds_need_one_figure_a_side_per_round() -> None:
         paired_difference([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="no ratio"):
         paired_difference([1.0], [0.0])
+
+
+def test_rounds_alternate_which_side_goes_first() -> None:
+    ran: list[str] = []
+
+    def side(name: str) -> str:
+        ran.append(name)
+        return f"{name}-{len(ran)}"
+
+    rounds = list(alternating_rounds(3, lambda: side("harness"), lambda: side("hand")))
+    assert ran == ["harness", "hand", "hand", "harness", "harness", "hand"]
+    assert rounds == [(1, "harness", "harness-1", "hand-2"), (2, "hand", "harness-4", "hand-3"),
+                      (3, "harness", "harness-5", "hand-6")]
