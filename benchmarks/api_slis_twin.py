@@ -15,9 +15,10 @@ client alone, through the admin kubeconfig (the VIP), in a namespace of its own:
 - startup: per node, one warm-up pod, then 3 pods one after another, each timed from its create
   call to the event, on a watch from the create's resourceVersion, that shows it Ready.
 
-The order alternates each round; at the end each figure's per-round values are compared pooled
-and paired by round, with bootstrap intervals (`twinstats`). Every load is bounded in time and count,
-every watch in time; the hand namespace is deleted on every path.
+Each hand round is a process of its own, as the suite's pytest is. The order alternates each
+round; at the end each figure's per-round values are compared pooled and paired by round, with
+bootstrap intervals (`twinstats`). Every load is bounded in time and count, every watch in time;
+the hand namespace is deleted on every path.
 """
 
 from __future__ import annotations
@@ -191,18 +192,31 @@ def hand_round(kubeconfig: str, part: str, nodes: list[str], image: str) -> dict
     return figures
 
 
+def hand_process(part: str) -> dict[str, float]:
+    """One hand round in a process of its own, as a hand run is and as the suite's pytest is:
+    a process that ran earlier rounds has its code paths and imports warm, a new one not."""
+    command = [sys.executable, "-m", "benchmarks.api_slis_twin", "--part", part, "--hand-once"]
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+    return {key: float(value) for key, value in json.loads(done.stdout.splitlines()[-1]).items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--part", choices=("load", "startup", "both"), default="both")
+    parser.add_argument("--hand-once", action="store_true",
+                        help="one hand round in this process, its figures printed as JSON (for the rounds)")
     args = parser.parse_args()
     profile = load_profile(PROFILE)
     kubeconfig = str(profile.kubernetes.kubeconfig)
     nodes = [node.name for node in profile.nodes]
+    if args.hand_once:
+        print(json.dumps(hand_round(kubeconfig, args.part, nodes, profile.images.debug)))
+        return 0
     selected = {"load": "latency_under_load", "startup": "pod_startup", "both": ""}[args.part]
     pooled: dict[str, tuple[list[float], list[float]]] = {}
     rounds = alternating_rounds(args.rounds, lambda: harness_figures(selected),
-                                lambda: hand_round(kubeconfig, args.part, nodes, profile.images.debug))
+                                lambda: hand_process(args.part))
     for round_, first, harness, hand in rounds:
         print(f"round {round_} ({first} first): figure, harness, hand, difference", flush=True)
         for key in sorted(hand):
