@@ -10,21 +10,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import urllib3
 import websocket
 from kubernetes import client as k8s
 from kubernetes import stream as k8s_stream
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
-from harness.targets.kubernetes.errors import (
-    APIConnectionError,
-    APIError,
-    APIForbidden,
-    APINotFound,
-    error_for_status,
-)
-from harness.targets.kubernetes.request import Obj, RequestPath, connection_failure, handshake_exception
+from harness.targets.kubernetes.errors import APIError, APIForbidden, APINotFound
+from harness.targets.kubernetes.request import CLIENT_FAILURES, Obj, RequestPath, handshake_exception
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +82,8 @@ class WorkloadCalls(RequestPath):
                 if event["type"] == "ERROR":
                     raise APIError(f"{what}: {event['raw_object'].get('message')}", what=what)
                 yield dict(event["raw_object"])
-        except ApiException as exc:
-            raise error_for_status(int(exc.status or 0), exc.body, what=what) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise APIConnectionError(f"{what}: no answer from {self.host} ({connection_failure(exc)})",
-                                     what=what) from exc
+        except CLIENT_FAILURES as exc:
+            raise self.failure(what, exc) from exc
         finally:
             watcher.stop()
 

@@ -95,6 +95,10 @@ def load_client(*, kubeconfig: Path, context: str | None, settings: ClientSettin
     return k8s.ApiClient(configuration)
 
 
+CLIENT_FAILURES = (ApiException, ValueError, urllib3.exceptions.HTTPError, OSError)
+"""What the client raises for a call that failed (`RequestPath.failure` names each)."""
+
+
 class RequestPath:
     """The client, its API groups and `_call`; the calls by kind build on it."""
 
@@ -121,18 +125,19 @@ class RequestPath:
         return str(self.api_client.configuration.host)
 
     # -- the one request path ------------------------------------------------------------
-    def _call(
-        self,
-        what: str,
-        method: Callable[..., Any],
-        *args: Any,
-        attempts: int | None = None,
-        timeout_s: float | None = None,
-        **kwargs: Any,
-    ) -> Any:
+    def _call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`call`, its answer as plain dicts and lists (what the adapter's methods return)."""
-        answer = self.call(what, method, *args, attempts=attempts, timeout_s=timeout_s, **kwargs)
-        return self.api_client.sanitize_for_serialization(answer)
+        return self.api_client.sanitize_for_serialization(self.call(what, method, *args, **kwargs))
+
+    def failure(self, what: str, exc: Exception) -> APIError:
+        """The adapter's error for what the client raised: the server's status, an answer the
+        client could not read, or no answer at all."""
+        if isinstance(exc, ApiException):
+            return error_for_status(int(exc.status or 0), exc.body, what=what)
+        if isinstance(exc, ValueError):  # the client's models reject an answer they cannot read
+            return APIError(f"{what}: unreadable answer from {self.host} ({exc})", what=what)
+        reason = connection_failure(exc)
+        return APIConnectionError(f"{what}: no answer from {self.host} ({reason})", what=what)
 
     def call(
         self,
@@ -152,19 +157,9 @@ class RequestPath:
         timeout = (min(self.settings.connect_timeout_s, read_s), read_s)
         for attempt in range(1, total + 1):
             try:
-                result = method(*args, _request_timeout=timeout, **kwargs)
-            except ApiException as exc:
-                error: APIError = error_for_status(int(exc.status or 0), exc.body, what=what)
-                cause: BaseException = exc
-            except ValueError as exc:  # the client's models reject an answer they cannot read
-                error = APIError(f"{what}: unreadable answer from {self.host} ({exc})", what=what)
-                cause = exc
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                reason = connection_failure(exc)
-                error = APIConnectionError(f"{what}: no answer from {self.host} ({reason})", what=what)
-                cause = exc
-            else:
-                return result
+                return method(*args, _request_timeout=timeout, **kwargs)
+            except CLIENT_FAILURES as exc:
+                error, cause = self.failure(what, exc), exc
             if not error.retryable or attempt == total:
                 if total > 1 and error.retryable:
                     log.warning("%s failed #%d/%d, giving up: %s", what, attempt, total, error)
