@@ -60,10 +60,16 @@ def up(profile: ProfileOption = DEFAULT_PROFILE) -> None:
 
 
 def down(profile: ProfileOption = DEFAULT_PROFILE) -> None:
-    """Stop every lab process and remove namespaces, bridge and state (idempotent)."""
-    lab = _lab(profile)
-    seconds = lab.down()
-    Console().print(f"[bold]lab down[/] in {seconds:.1f} s: nothing left")
+    """Stop every lab process and remove namespaces, bridge and state (idempotent); another lab
+    up on the same switch and node names (say, the Kubernetes lab's) goes too."""
+    console = Console()
+    spinner = console.status("")
+    lab = _with_progress(_lab(profile), console, spinner)
+    try:
+        seconds = lab.down()
+    finally:
+        spinner.stop()
+    console.print(f"[bold]lab down[/] in {seconds:.1f} s: nothing left")
 
 
 def status(profile: ProfileOption = DEFAULT_PROFILE) -> None:

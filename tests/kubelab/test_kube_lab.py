@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from kubernetes import client as k8s
 
-from harness.targets.lab import LabTarget, net, procs
+from harness.errors import HarnessError
+from harness.targets.lab import LabTarget, kube_lb, net, procs
 from harness.targets.lab import kube_config as kc
 from harness.targets.lab.kube_objects import admin_client
-from tests.kubelab.conftest import PROFILE, kube_profile
-from tests.lab.conftest import still_running
+from tests.kubelab.conftest import PROFILE, REPO, kube_profile
+from tests.lab.conftest import lab_profile, still_running
 
 pytestmark = pytest.mark.kubelab
 
@@ -91,4 +92,28 @@ def test_down_leaves_nothing_and_up_comes_back(kube_lab: LabTarget) -> None:
     began = time.monotonic()
     seconds = target.lab.up()
     print(f"Kubernetes lab up in {seconds:.1f} s ({time.monotonic() - began:.1f} s wall)")
+    assert target.lab.status().running
+
+
+def test_the_plain_lab_will_not_come_up_over_it_and_its_down_takes_it_down(kube_lab: LabTarget) -> None:
+    """The shipped profiles share the switch and node names: a plain lab brought up over this one
+    would start its etcds on this one's addresses, and the plain lab's `down` used to remove the
+    switch and namespaces but leave this lab's state and its load-balancer controller running."""
+    target = LabTarget(kube_profile())
+    target.prepare()
+    plan = target.plan
+    controller = procs.read_pid(plan.pid_path("lab", kube_lb.SERVICE))
+    assert controller is not None
+    pids = [controller, *(p for n in plan.nodes for p in target.lab.node_pids(n.name))]
+    with pytest.raises(HarnessError, match=f"another lab is up on this machine \\({plan.state_dir}\\)"):
+        LabTarget(lab_profile()).lab.up()
+    assert target.lab.status().running, "the refused up touched the lab that stands"
+    harness = str(Path(sys.executable).parent / "harness")
+    done = subprocess.run([harness, "lab", "down"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          check=False)  # the default profile: the plain lab's
+    assert done.returncode == 0 and f"the lab in {plan.state_dir}" in done.stdout, done.stdout + done.stderr
+    assert still_running(pids) == [], "processes of the Kubernetes lab survived the plain lab's down"
+    assert not plan.state_dir.exists()
+    assert not set(net.namespaces()) & {n.name for n in plan.nodes}
+    target.prepare()  # back up for the tests after this one
     assert target.lab.status().running

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from harness.profile import load_profile
 from harness.targets.kubernetes.netmanifests import lease_holder, lease_name
-from harness.targets.lab import kube_lb
+from harness.targets.lab import kube_lb, labs_here
 from harness.targets.lab.config import make_plan
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def test_the_plan_reaches_the_controller_process_unchanged() -> None:
     profile = load_profile(REPO / "profiles" / "lab-kubernetes.yaml")
     lab = profile.lab.model_copy(update={"defects": ["announcer-stuck"]})
     plan = make_plan(profile.model_copy(update={"lab": lab}))
-    assert kube_lb.plan_from_json(kube_lb.plan_to_json(plan)) == plan
+    assert labs_here.plan_from_json(labs_here.plan_to_json(plan)) == plan
 
 
 def test_a_lease_is_held_while_renewed_within_its_duration() -> None:

@@ -15,8 +15,6 @@ by itself once the lab's state directory is gone.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import sys
 import time
 from datetime import UTC, datetime
@@ -27,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from harness.netpol.errors import Problems
 from harness.netpol.selectors import parse_selector
 from harness.targets.kubernetes.netmanifests import lease_name
-from harness.targets.lab import lb, procs
-from harness.targets.lab.config import LabNode, LabPlan
+from harness.targets.lab import labs_here, lb, procs
+from harness.targets.lab.config import LabPlan
 
 if TYPE_CHECKING:
     from harness.targets.lab.lifecycle import Lab
@@ -73,17 +71,6 @@ def ingress_ip(service: Any) -> str | None:
     ingress = (service.status.load_balancer.ingress if service.status and service.status.load_balancer
                else None) or []
     return str(ingress[0].ip) if ingress and ingress[0].ip else None
-
-
-def plan_to_json(plan: LabPlan) -> str:
-    return json.dumps(dataclasses.asdict(plan), default=str)
-
-
-def plan_from_json(text: str) -> LabPlan:
-    data = json.loads(text)
-    nodes = tuple(LabNode(**n) for n in data.pop("nodes"))
-    return LabPlan(**{**data, "state_dir": Path(data["state_dir"]), "nodes": nodes,
-                      "defects": tuple(data["defects"]), "replication": tuple(data["replication"])})
 
 
 class Controller:
@@ -211,12 +198,11 @@ def plan_path(plan: LabPlan) -> Path:
 
 def main(argv: list[str]) -> int:
     from harness.targets.lab.kube_objects import admin_client
-    from harness.targets.lab.lifecycle import STATE_MARKER
 
-    plan = plan_from_json(Path(argv[0]).read_text())
+    plan = labs_here.plan_from_json(Path(argv[0]).read_text())
     controller = Controller(plan, admin_client(plan))
     failing_since: float | None = None
-    while (plan.state_dir / STATE_MARKER).exists():  # `lab down` removes it: then we go too
+    while (plan.state_dir / labs_here.STATE_MARKER).exists():  # `lab down` removes it: then we go too
         try:
             controller.reconcile()
             failing_since = None
@@ -243,7 +229,7 @@ class LoadBalancerController:
         plan = lab.plan
         pid = procs.read_pid(self._pid_file(plan))
         if pid is None:
-            plan_path(plan).write_text(plan_to_json(plan))
+            plan_path(plan).write_text(labs_here.plan_to_json(plan))
             pid = procs.start([sys.executable, "-m", __name__, str(plan_path(plan))], netns=None,
                               log=plan.log_path("lab", SERVICE), pid_file=self._pid_file(plan))
         return f"pid {pid}"

@@ -18,7 +18,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from harness.errors import HarnessError
 from harness.targets.base import TargetError
-from harness.targets.lab import cpu_quota, load_host, net, policy_peers, procs
+from harness.targets.lab import cpu_quota, labs_here, load_host, net, policy_peers, procs
 from harness.targets.lab.components import wanted_components
 from harness.targets.lab.config import (
     LabPlan,
@@ -31,7 +31,6 @@ from harness.targets.lab.etcd_api import EtcdClient
 from harness.targets.lab.host import sweep_faketime
 
 LAB_RANGE = IPv4Network("198.18.0.0/15")
-STATE_MARKER = ".cluster-harness-lab"
 PLAN_FILE = "plan.txt"  # what the running lab was built from: defects differ -> rebuild
 # binary -> the Debian package that ships it
 KUBE_LAB_SERVICES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
@@ -199,8 +198,11 @@ class Lab:
         plan = self.plan
         with self._step("preflight"):
             preflight(plan)
+            if others := labs_here.labs_beside(plan):
+                raise HarnessError(f"another lab is up on this machine ({others[0]}), on the switch and "
+                                   "node names this one needs: `harness lab down` takes it down")
             plan.state_dir.mkdir(parents=True, exist_ok=True)
-            (plan.state_dir / STATE_MARKER).touch()
+            labs_here.record(plan)
             (plan.state_dir / PLAN_FILE).write_text(repr(plan))
         with self._step(f"switch {plan.bridge}") as detail:
             net.bridge_up(plan)
@@ -290,9 +292,19 @@ class Lab:
             time.sleep(0.1)
         raise TargetError(f"VIP {self.plan.vip} did not answer within {timeout_s:g} s: {last}")
 
-    def down(self) -> float:
+    def down(self, *, beside: bool = True) -> float:
+        """Stop and remove the lab, and (`beside`) every other lab up on its switch and node
+        names: taking this one down would leave them without either."""
         began = time.monotonic()
         plan = self.plan
+        for state_dir in labs_here.labs_beside(plan) if beside else []:
+            with self._step(f"the lab in {state_dir}"):
+                other = labs_here.plan_in(state_dir)
+                if other is not None:
+                    Lab(other).down(beside=False)
+                elif stuck := labs_here.sweep(state_dir):
+                    raise TargetError(f"lab down: {len(stuck)} process(es) of the lab in {state_dir} would "
+                                      f"not go within 5 s of SIGKILL: {procs.describe(stuck)}")
         for component in reversed(wanted_components(plan)):
             component.down(self)
         present = net.namespaces()
@@ -319,7 +331,7 @@ class Lab:
         if not state.exists():
             return
         _unmount_data_disks(self.plan)
-        if (state / STATE_MARKER).exists():
+        if (state / labs_here.STATE_MARKER).exists():
             shutil.rmtree(state)
         else:  # not made by us as a whole: remove only what the lab writes
             for name in ("logs", "pids", "etcd", "keepalived", "kubernetes", self.plan.vip_events_path.name):
