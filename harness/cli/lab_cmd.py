@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -47,29 +48,28 @@ def _with_progress(lab: Lab, console: Console, spinner: Status) -> Lab:
     return Lab(lab.plan, progress=show)
 
 
-def up(profile: ProfileOption = DEFAULT_PROFILE) -> None:
-    """Bring the lab up, or finish an earlier half-done `up` (idempotent)."""
+def _with_steps_shown(profile: Path, action: Callable[[Lab], float]) -> tuple[Lab, float]:
+    """`action` (`Lab.up`, `Lab.down`) on the profile's lab, each step printed as it goes."""
     console = Console()
     spinner = console.status("")
     lab = _with_progress(_lab(profile), console, spinner)
     try:
-        seconds = lab.up()
+        return lab, action(lab)
     finally:
         spinner.stop()  # a failed step must not leave the spinner running over the error line
-    console.print(f"[bold green]lab up[/] in {seconds:.1f} s: VIP {lab.plan.vip}:{lab.plan.port}")
+
+
+def up(profile: ProfileOption = DEFAULT_PROFILE) -> None:
+    """Bring the lab up, or finish an earlier half-done `up` (idempotent)."""
+    lab, seconds = _with_steps_shown(profile, Lab.up)
+    Console().print(f"[bold green]lab up[/] in {seconds:.1f} s: VIP {lab.plan.vip}:{lab.plan.port}")
 
 
 def down(profile: ProfileOption = DEFAULT_PROFILE) -> None:
     """Stop every lab process and remove namespaces, bridge and state (idempotent); another lab
     up on the same switch and node names (say, the Kubernetes lab's) goes too."""
-    console = Console()
-    spinner = console.status("")
-    lab = _with_progress(_lab(profile), console, spinner)
-    try:
-        seconds = lab.down()
-    finally:
-        spinner.stop()
-    console.print(f"[bold]lab down[/] in {seconds:.1f} s: nothing left")
+    _, seconds = _with_steps_shown(profile, Lab.down)
+    Console().print(f"[bold]lab down[/] in {seconds:.1f} s: nothing left")
 
 
 def status(profile: ProfileOption = DEFAULT_PROFILE) -> None:
