@@ -192,10 +192,6 @@ class Controller:
         self.renewed[key] = time.monotonic()
 
 
-def plan_path(plan: LabPlan) -> Path:
-    return plan.state_dir / "kubernetes" / f"{SERVICE}.json"
-
-
 def main(argv: list[str]) -> int:
     from harness.targets.lab.kube_objects import admin_client
 
@@ -228,10 +224,9 @@ class LoadBalancerController:
     def up(self, lab: Lab) -> str:
         plan = lab.plan
         pid = procs.read_pid(self._pid_file(plan))
-        if pid is None:
-            plan_path(plan).write_text(labs_here.plan_to_json(plan))
-            pid = procs.start([sys.executable, "-m", __name__, str(plan_path(plan))], netns=None,
-                              log=plan.log_path("lab", SERVICE), pid_file=self._pid_file(plan))
+        if pid is None:  # the plan `up` left in the state directory (labs_here.record)
+            pid = procs.start([sys.executable, "-m", __name__, str(plan.state_dir / labs_here.PLAN_JSON)],
+                              netns=None, log=plan.log_path("lab", SERVICE), pid_file=self._pid_file(plan))
         return f"pid {pid}"
 
     def down(self, lab: Lab) -> None:

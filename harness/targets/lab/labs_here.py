@@ -67,6 +67,14 @@ def labs_beside(plan: LabPlan) -> list[Path]:
     return found
 
 
+def unmount_disks(state_dir: Path) -> None:
+    """Unmount the nodes' data disks (`<state>/disks/<node>`, a tmpfs for `disk-full`)."""
+    disks = state_dir / "disks"
+    for disk in sorted(disks.iterdir()) if disks.is_dir() else []:
+        if os.path.ismount(disk):
+            net.run("umount", str(disk), check=False)
+
+
 def sweep(state_dir: Path) -> list[int]:
     """Take down, without its plan, a lab that left none: stop the processes its PID files
     name (each checked against its start time, so a reused PID is left alone), unmount what is
@@ -74,10 +82,7 @@ def sweep(state_dir: Path) -> list[int]:
     pid_files = sorted((state_dir / "pids").glob("*.pid"))
     stuck = procs.stop([p for p in map(procs.read_pid, pid_files) if p is not None], timeout_s=3.0)
     procs.reap()
-    disks = state_dir / "disks"
-    for disk in sorted(disks.iterdir()) if disks.is_dir() else []:
-        if os.path.ismount(disk):
-            net.run("umount", str(disk), check=False)
+    unmount_disks(state_dir)
     if (state_dir / STATE_MARKER).is_file():
         shutil.rmtree(state_dir, ignore_errors=True)
     return stuck

@@ -119,13 +119,6 @@ def _make_data_disks(plan: LabPlan) -> None:
                     check=False)
 
 
-def _unmount_data_disks(plan: LabPlan) -> None:
-    for node in plan.nodes:
-        path = plan.data_dir(node.name)
-        if os.path.ismount(path):
-            net.run("umount", str(path), check=False)
-
-
 class Lab:
     """The lab described by a plan, on this machine."""
 
@@ -330,7 +323,7 @@ class Lab:
         state = self.plan.state_dir
         if not state.exists():
             return
-        _unmount_data_disks(self.plan)
+        labs_here.unmount_disks(state)
         if (state / labs_here.STATE_MARKER).exists():
             shutil.rmtree(state)
         else:  # not made by us as a whole: remove only what the lab writes
