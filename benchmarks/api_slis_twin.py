@@ -8,10 +8,11 @@ brings the lab up or down. Per round, the harness's path (`pytest suites/api/tes
 its figures read from the run file) and the same work by hand with the official `kubernetes`
 client alone, through the admin kubeconfig (the VIP), in a namespace of its own:
 
-- load: 8 threads, each its own `ApiClient`, cycle create -> get -> list -> delete of ConfigMaps
-  for 10 s (at most 300 cycles), every call timed from request to answer; p50/p99 per verb by
-  numpy's percentile (not the harness's). The objects have the suite's shape (three labels, one
-  data key; the pods the same requests), written here, not by the harness's manifests.
+- load: 8 threads, each its own `ApiClient` (all made before the clock starts, as the suite's
+  are), cycle create -> get -> list -> delete of ConfigMaps for 10 s (at most 300 cycles), every
+  call timed from request to answer; p50/p99 per verb by numpy's percentile (not the
+  harness's). The objects have the suite's shape (three labels, one data key; the pods the same
+  requests), written here, not by the harness's manifests.
 - startup: per node, one warm-up pod, then 3 pods one after another, each timed from its create
   call to the event, on a watch from the create's resourceVersion, that shows it Ready; the watch
   is closed before the pod is deleted, as the harness closes it.
@@ -95,12 +96,15 @@ def hand_load(kubeconfig: str, namespace: str) -> dict[str, float]:
     latencies: dict[str, list[float]] = {verb: [] for verb in VERBS}
     errors: list[str] = []
     lock = threading.Lock()
-    deadline = time.monotonic() + LOAD_S
     labels = twin_labels("api-load")
     selector = f"{LABEL}={labels[LABEL]}"
+    # Every client is made before the clock starts, as the harness makes its clients: made in
+    # the threads, the kubeconfig's loading and TLS contexts ran beside the first calls.
+    cores = [k8s.CoreV1Api(k8s_config.new_client_from_config(kubeconfig)) for _ in range(CLIENTS)]
+    deadline = time.monotonic() + LOAD_S
 
     def drive(index: int) -> None:
-        core = k8s.CoreV1Api(k8s_config.new_client_from_config(kubeconfig))
+        core = cores[index]
         calls = {
             "create": lambda name: core.create_namespaced_config_map(
                 namespace, {"metadata": {"name": name, "labels": labels}, "data": {"value": name}},
