@@ -1,6 +1,6 @@
 """Benchmark: the LB suite's locust figure against a hand-run of locust (the twin), on the lab.
 
-    flock /tmp/lab-bench.lock .venv/bin/python benchmarks/lb_locust_twin.py \\
+    flock /tmp/lab-bench.lock .venv/bin/python -m benchmarks.lb_locust_twin \\
         [--users 48] [--user-rps 100] [--seconds 10] [--workers 2] [--rounds 4]
 
 The defaults are the LB suite's `-m benchmark` load; its acceptance load is
@@ -16,7 +16,8 @@ locust's first to last request timestamp in its `--json` stats (the harness's de
 beside it, locust's `Requests/s` of the `Aggregated` row of its `--csv` file, which divides by the
 time since the test started, so it also counts the wait for the first request. Rounds alternate
 which goes first; prints both per round, their means, the difference and the hand runs' own
-spread (the machine's noise).
+spread (the machine's noise), and the medians and the rounds' own differences with bootstrap
+intervals (`twinstats`).
 Every process is bounded (`--run-time`, a kill timeout) and stopped by PID.
 """
 
@@ -34,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.twinstats import paired_difference, twin_difference
 from harness.profile import load_profile
 from harness.targets.lab import LabTarget
 from harness.targets.lab.load_host import load_generator
@@ -134,6 +136,8 @@ def main() -> None:
     print(f"mean: harness {a:.1f} req/s, hand {b:.1f} req/s, harness vs hand {(a - b) / b:+.1%}; "
           f"per round {', '.join(f'{r:+.1%}' for r in ratios)} (median {statistics.median(ratios):+.1%});"
           f" hand runs' own CV {spread:.1%}; locust's csv Requests/s {statistics.fmean(csv_rps):.1f}")
+    print(f"medians: {twin_difference(harness_rps, hand_rps).sentence()}")
+    print(f"paired rounds: {paired_difference(harness_rps, hand_rps).sentence()}")
 
 
 def _hand(target: LabTarget, url: str, spec: LoadSpec) -> tuple[float, float]:

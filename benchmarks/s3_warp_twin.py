@@ -1,7 +1,7 @@
 """Benchmark: the storage suite's warp figures against hand-runs of warp (the twin), on the lab.
 
     flock /tmp/lab-bench.lock .venv/bin/python -m benchmarks.s3_warp_twin \\
-        [--rounds 3] [--cases put:4M,get:4M,put:64K,get:64K] [--compare] [--hand-flag json]
+        [--rounds 3] [--cases put:4M,get:4M,put:64K,get:64K] [--mixed] [--compare] [--hand-flag json]
 
 Needs the plain lab up with Ceph (`harness lab up`, profile `profiles/lab.yaml`); it never brings
 the lab up or down. One bucket for the whole run (made and removed by the lab's storage). Per
@@ -12,7 +12,8 @@ obj/s`), not through the harness's parser. The order alternates each round; at t
 rounds are compared pooled and paired (`twinstats`). The hand run's
 own data (`--benchdata`, zstd) is parsed by the harness too: the same run through both readers.
 `--hand-flag json` runs the hand side with the suite's very command line, its figure read from
-warp's JSON by plain access: whether `--json` itself changes what warp measures.
+warp's JSON by plain access: whether `--json` itself changes what warp measures. `--mixed` adds
+the suite's mixed load at 1 MiB, each operation's rate read the same way.
 
 `--compare` then measures the same cases once with the boto3 benchmark (`run_s3bench`: 150 x
 4 MiB, 400 x 64 KiB, as the full depth's fallback) and `rados bench` (5 s write, 5 s seq read)
@@ -120,6 +121,47 @@ def twin_rounds(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]],
         print(f"{op} {size_name} paired rounds: {paired_difference(mine, hand).sentence()}", flush=True)
 
 
+MIXED_OPS = ("get", "put", "stat", "delete")
+
+
+def mixed_rounds(target: LabTarget, bucket: Bucket, rounds: int) -> None:
+    """The suite's mixed load at 1 MiB (`test_mixed_load`): each operation's rate, the harness's
+    through its parser, the hand run's from warp's JSON by plain access, as for `--hand-flag json`."""
+    spec = warp_spec("mixed", bucket, SIZES["1M"])
+
+    def ours() -> dict[str, float]:
+        result = target.storage.run_warp(bucket, spec)
+        time.sleep(1)
+        return {op: result.op(op).ops_per_s for op in MIXED_OPS}
+
+    def theirs() -> dict[str, float]:
+        with tempfile.TemporaryDirectory(prefix="warp-twin-") as scratch:
+            argv = warp.warp_argv(str(warp.locate()), spec, benchdata=Path(scratch) / "mixed")
+            env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+            env.update(zip(warp.KEY_ENV, (bucket.access_key, bucket.secret_key), strict=True))
+            done = subprocess.run(["ip", "netns", "exec", client_node(target.plan).name, *argv], env=env,
+                                  capture_output=True, text=True, timeout=spec.limit_s(), check=True,
+                                  cwd=scratch)
+        time.sleep(1)
+        by_op = json.loads(done.stdout)["by_op_type"]
+        return {op: by_op[op.upper()]["throughput"]["ops"] * 1000
+                / by_op[op.upper()]["throughput"]["measure_duration_millis"] for op in MIXED_OPS}
+
+    mine: dict[str, list[float]] = {op: [] for op in MIXED_OPS}
+    hand: dict[str, list[float]] = {op: [] for op in MIXED_OPS}
+    for round_, first, harness, by_hand in alternating_rounds(rounds, ours, theirs):
+        for op in MIXED_OPS:
+            mine[op].append(harness[op])
+            hand[op].append(by_hand[op])
+        pairs = ", ".join(f"{op} {harness[op]:.2f} | {by_hand[op]:.2f}" for op in MIXED_OPS)
+        print(f"mixed 1M round {round_} ({first} first, load {os.getloadavg()[0]:.1f}) obj/s, "
+              f"harness | hand: {pairs}", flush=True)
+    for op in MIXED_OPS:
+        print(f"mixed 1M {op} obj/s medians: {twin_difference(mine[op], hand[op]).sentence()}", flush=True)
+        print(f"mixed 1M {op} obj/s paired rounds: {paired_difference(mine[op], hand[op]).sentence()}",
+              flush=True)
+
+
 def compare(target: LabTarget, bucket: Bucket, cases: list[tuple[str, str]]) -> None:
     """Once: boto3 and rados bench beside warp, for the same cases."""
     for size_name in dict.fromkeys(size for _, size in cases):
@@ -142,11 +184,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cases", default="put:4M,get:4M,put:64K,get:64K")
+    parser.add_argument("--mixed", action="store_true",
+                        help="also the mixed load at 1 MiB, each operation's rate (alone: --cases '')")
     parser.add_argument("--compare", action="store_true", help="boto3 and rados bench once, after")
     parser.add_argument("--hand-flag", choices=("quiet", "json"), default="quiet",
                         help="the hand run's output flag in place of the suite's --json")
     args = parser.parse_args()
-    cases = [(c.split(":")[0], c.split(":")[1]) for c in args.cases.split(",")]
+    cases = [(c.split(":")[0], c.split(":")[1]) for c in args.cases.split(",") if c]
     target = LabTarget(load_profile(PROFILE))
     if not target.lab.status().running or not target.lab.built_from_this_plan():
         sys.exit(f"the lab of {PROFILE.name} is not up: bring it up first (harness lab up)")
@@ -155,8 +199,10 @@ def main() -> None:
         sys.exit(refusal)
     print(json.dumps({"warp": str(warp.locate()), "cases": args.cases, "rounds": args.rounds}))
     with target.storage.bucket() as bucket:
-        if args.rounds:
+        if args.rounds and cases:
             twin_rounds(target, bucket, cases, args.rounds, f"--{args.hand_flag}")
+        if args.rounds and args.mixed:
+            mixed_rounds(target, bucket, args.rounds)
         if args.compare:
             compare(target, bucket, cases)
 
