@@ -49,29 +49,39 @@ SIZES = {"4M": 4 * MIB, "1M": MIB, "64K": 64 * 1024}
 AVERAGE = re.compile(r"\* Average: (?P<mib>[\d.]+) MiB/s, (?P<ops>[\d.]+) obj/s")
 
 
+def warp_by_hand(target: LabTarget, bucket: Bucket, spec: warp.WarpSpec, scratch: Path,
+                 flag: str = "--json") -> subprocess.CompletedProcess[str]:
+    """warp with the suite's arguments (`flag` in place of its `--json`) from the client's
+    namespace, keys in the environment and no proxy, its benchdata in `scratch`."""
+    argv = warp.warp_argv(str(warp.locate()), spec, benchdata=scratch / spec.op)
+    argv[argv.index("--json")] = flag
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(zip(warp.KEY_ENV, (bucket.access_key, bucket.secret_key), strict=True))
+    return subprocess.run(["ip", "netns", "exec", client_node(target.plan).name, *argv], env=env,
+                          capture_output=True, text=True, timeout=spec.limit_s(), check=True, cwd=scratch)
+
+
+def json_rates(report: str, op: str) -> tuple[float, float]:
+    """(MiB/s, obj/s) of `op` in warp's JSON report, by plain access: over its measured window."""
+    throughput = json.loads(report)["by_op_type"][op.upper()]["throughput"]
+    seconds = throughput["measure_duration_millis"] / 1000
+    return throughput["bytes"] / seconds / MIB, throughput["ops"] / seconds
+
+
 def hand_run(target: LabTarget, bucket: Bucket, op: str, size: int,
              flag: str = "--quiet") -> tuple[float, float, float | None]:
     """warp by hand with the suite's arguments; (MiB/s, obj/s) from its own text report (or with
     `--json`, the suite's own flag, from its JSON by plain access), and the harness's parser on
     the same run's data (`<benchdata>.json.zst`, when `zstd` is installed)."""
-    spec = warp_spec(op, bucket, size)
     with tempfile.TemporaryDirectory(prefix="warp-twin-") as scratch:
-        argv = warp.warp_argv(str(warp.locate()), spec, benchdata=Path(scratch) / op)
-        argv[argv.index("--json")] = flag
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env.update(zip(warp.KEY_ENV, (bucket.access_key, bucket.secret_key), strict=True))
-        done = subprocess.run(["ip", "netns", "exec", client_node(target.plan).name, *argv], env=env,
-                              capture_output=True, text=True, timeout=spec.limit_s(), check=True,
-                              cwd=scratch)
+        done = warp_by_hand(target, bucket, warp_spec(op, bucket, size), Path(scratch), flag)
         parsed = None
         if shutil.which("zstd"):
             data = subprocess.run(["zstd", "-dc", str(Path(scratch) / f"{op}.json.zst")],
                                   capture_output=True, text=True, timeout=30, check=True).stdout
             parsed = warp.parse_warp(data).op(op).throughput_mib_s
     if flag == "--json":
-        throughput = json.loads(done.stdout)["by_op_type"][op.upper()]["throughput"]
-        seconds = throughput["measure_duration_millis"] / 1000
-        return throughput["bytes"] / seconds / MIB, throughput["ops"] / seconds, parsed
+        return (*json_rates(done.stdout, op), parsed)
     found = AVERAGE.search(done.stdout)
     if found is None:
         sys.exit(f"warp printed no average:\n{done.stdout[-1000:]}\n{done.stderr[-500:]}")
@@ -136,16 +146,9 @@ def mixed_rounds(target: LabTarget, bucket: Bucket, rounds: int) -> None:
 
     def theirs() -> dict[str, float]:
         with tempfile.TemporaryDirectory(prefix="warp-twin-") as scratch:
-            argv = warp.warp_argv(str(warp.locate()), spec, benchdata=Path(scratch) / "mixed")
-            env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-            env.update(zip(warp.KEY_ENV, (bucket.access_key, bucket.secret_key), strict=True))
-            done = subprocess.run(["ip", "netns", "exec", client_node(target.plan).name, *argv], env=env,
-                                  capture_output=True, text=True, timeout=spec.limit_s(), check=True,
-                                  cwd=scratch)
+            done = warp_by_hand(target, bucket, spec, Path(scratch))
         time.sleep(1)
-        by_op = json.loads(done.stdout)["by_op_type"]
-        return {op: by_op[op.upper()]["throughput"]["ops"] * 1000
-                / by_op[op.upper()]["throughput"]["measure_duration_millis"] for op in MIXED_OPS}
+        return {op: json_rates(done.stdout, op)[1] for op in MIXED_OPS}
 
     mine: dict[str, list[float]] = {op: [] for op in MIXED_OPS}
     hand: dict[str, list[float]] = {op: [] for op in MIXED_OPS}
