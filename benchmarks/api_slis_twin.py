@@ -2,6 +2,7 @@
 
     flock /tmp/lab-bench.lock .venv/bin/python -m benchmarks.api_slis_twin \\
         [--rounds 6] [--part load|startup|both]
+    .venv/bin/python -m benchmarks.api_slis_twin --from-logs run1.log run2.log ...
 
 Needs the Kubernetes lab up (`harness lab up --profile profiles/lab-kubernetes.yaml`); it never
 brings the lab up or down. Per round, the harness's path (`pytest suites/api/test_api_slis.py`,
@@ -19,14 +20,16 @@ client alone, through the admin kubeconfig (the VIP), in a namespace of its own:
 
 Each hand round is a process of its own, as the suite's pytest is. The order alternates each
 round; at the end each figure's per-round values are compared pooled and paired by round, with
-bootstrap intervals (`twinstats`). Every load is bounded in time and count, every watch in time;
-the hand namespace is deleted on every path.
+bootstrap intervals (`twinstats`), then each metric over its verbs or nodes. `--from-logs` pools
+the rounds that earlier runs printed, without the lab. Every load is bounded in time and count,
+every watch in time; the hand namespace is deleted on every path.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -213,9 +216,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--part", choices=("load", "startup", "both"), default="both")
+    parser.add_argument("--from-logs", nargs="+", metavar="LOG",
+                        help="no run: summarize the rounds earlier runs printed (their saved output)")
     parser.add_argument("--hand-once", action="store_true",
                         help="one hand round in this process, its figures printed as JSON (for the rounds)")
     args = parser.parse_args()
+    if args.from_logs:
+        earlier = rounds_from_logs([Path(log).read_text() for log in args.from_logs])
+        rounds_read = len(next(iter(earlier.values()), ([], []))[0])
+        print(f"over {rounds_read} round(s) of {len(args.from_logs)} log(s):")
+        summarize(earlier)
+        return 0
     profile = load_profile(PROFILE)
     kubeconfig = str(profile.kubernetes.kubeconfig)
     nodes = [node.name for node in profile.nodes]
@@ -235,10 +246,47 @@ def main() -> int:
             pooled.setdefault(key, ([], []))[0].append(ours)
             pooled[key][1].append(theirs)
     print(f"over {args.rounds} round(s), per-round figures:")
+    summarize(pooled)
+    return 0
+
+
+ROUND_LINE = re.compile(r"round \d+ \((harness|hand) first\)")
+FIGURE_LINE = re.compile(r"  (\S+\[\S+\])\s+(\S+)\s+(\S+)\s+[-+]\S+ %$")
+
+
+def rounds_from_logs(logs: list[str]) -> dict[str, tuple[list[float], list[float]]]:
+    """The per-round figures earlier runs printed (their whole output), pooled as one run's:
+    rounds run on other days pair as well as today's, each with its own hand run."""
+    pooled: dict[str, tuple[list[float], list[float]]] = {}
+    for log in logs:
+        in_round = False
+        for line in log.splitlines():
+            if ROUND_LINE.match(line):
+                in_round = True
+            elif (figure := FIGURE_LINE.match(line)) and in_round:
+                key, ours, theirs = figure.groups()
+                pooled.setdefault(key, ([], []))[0].append(float(ours))
+                pooled[key][1].append(float(theirs))
+            else:
+                in_round = False  # the summary's lines are not rounds
+    return pooled
+
+
+def round_means(figures: list[list[float]]) -> list[float]:
+    """Per round, the mean of several figures' values (each list holds one figure's rounds)."""
+    return [statistics.fmean(round_) for round_ in zip(*figures, strict=True)]
+
+
+def summarize(pooled: dict[str, tuple[list[float], list[float]]]) -> None:
+    """Each figure pooled and paired by round, then each metric over all its verbs or nodes: a
+    round's mean of them on each side, paired by round (the bootstrap draws whole rounds)."""
     for key, (ours_all, theirs_all) in sorted(pooled.items()):
         print(f"  {key:28s} pooled {twin_difference(ours_all, theirs_all).sentence()}")
         print(f"  {key:28s} paired {paired_difference(ours_all, theirs_all).sentence()}")
-    return 0
+    for metric in sorted({key.split("[", 1)[0] for key in pooled}):
+        keys = [key for key in sorted(pooled) if key.startswith(f"{metric}[")]
+        ours, theirs = (round_means([pooled[key][side] for key in keys]) for side in (0, 1))
+        print(f"  {metric + '[all]':28s} paired {paired_difference(ours, theirs).sentence()}")
 
 
 if __name__ == "__main__":
