@@ -7,13 +7,14 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from harness.results.run_records import RunTimelines, trended_measurements
 from harness.results.scrub import scrub
 from harness.results.store import RunFileError, read_run_file, run_files
+
+if TYPE_CHECKING:  # imported where frames are made: a suite's process never needs pandas
+    import pandas as pd
 
 RUN_COLUMNS = ["run_id", "label", "target", "profile", "harness_version", "started", "ended",
                "status", "depth", "components", "path"]
@@ -88,6 +89,8 @@ def load_frames(sources: Path | Iterable[Path], *, skipped: list[RunFileError] |
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], sort: str | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(rows, columns=columns)
     if sort and not frame.empty:
         frame = frame.sort_values(sort, kind="stable", ignore_index=True)
