@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,8 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes import watch as k8s_watch
 
-from benchmarks.twinstats import alternating_rounds, paired_difference, twin_difference
+from benchmarks.twinlog import Rounds, rounds_from_logs, summarize
+from benchmarks.twinstats import alternating_rounds
 from harness.profile import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,7 +234,7 @@ def main() -> int:
         print(json.dumps(hand_round(kubeconfig, args.part, nodes, profile.images.debug)))
         return 0
     selected = {"load": "latency_under_load", "startup": "pod_startup", "both": ""}[args.part]
-    pooled: dict[str, tuple[list[float], list[float]]] = {}
+    pooled: Rounds = {}
     rounds = alternating_rounds(args.rounds, lambda: harness_figures(selected),
                                 lambda: hand_process(args.part))
     for round_, first, harness, hand in rounds:
@@ -248,45 +248,6 @@ def main() -> int:
     print(f"over {args.rounds} round(s), per-round figures:")
     summarize(pooled)
     return 0
-
-
-ROUND_LINE = re.compile(r"round \d+ \((harness|hand) first\)")
-FIGURE_LINE = re.compile(r"  (\S+\[\S+\])\s+(\S+)\s+(\S+)\s+[-+]\S+ %$")
-
-
-def rounds_from_logs(logs: list[str]) -> dict[str, tuple[list[float], list[float]]]:
-    """The per-round figures earlier runs printed (their whole output), pooled as one run's:
-    rounds run on other days pair as well as today's, each with its own hand run."""
-    pooled: dict[str, tuple[list[float], list[float]]] = {}
-    for log in logs:
-        in_round = False
-        for line in log.splitlines():
-            if ROUND_LINE.match(line):
-                in_round = True
-            elif (figure := FIGURE_LINE.match(line)) and in_round:
-                key, ours, theirs = figure.groups()
-                pooled.setdefault(key, ([], []))[0].append(float(ours))
-                pooled[key][1].append(float(theirs))
-            else:
-                in_round = False  # the summary's lines are not rounds
-    return pooled
-
-
-def round_means(figures: list[list[float]]) -> list[float]:
-    """Per round, the mean of several figures' values (each list holds one figure's rounds)."""
-    return [statistics.fmean(round_) for round_ in zip(*figures, strict=True)]
-
-
-def summarize(pooled: dict[str, tuple[list[float], list[float]]]) -> None:
-    """Each figure pooled and paired by round, then each metric over all its verbs or nodes: a
-    round's mean of them on each side, paired by round (the bootstrap draws whole rounds)."""
-    for key, (ours_all, theirs_all) in sorted(pooled.items()):
-        print(f"  {key:28s} pooled {twin_difference(ours_all, theirs_all).sentence()}")
-        print(f"  {key:28s} paired {paired_difference(ours_all, theirs_all).sentence()}")
-    for metric in sorted({key.split("[", 1)[0] for key in pooled}):
-        keys = [key for key in sorted(pooled) if key.startswith(f"{metric}[")]
-        ours, theirs = (round_means([pooled[key][side] for key in keys]) for side in (0, 1))
-        print(f"  {metric + '[all]':28s} paired {paired_difference(ours, theirs).sentence()}")
 
 
 if __name__ == "__main__":

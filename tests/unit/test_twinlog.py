@@ -1,10 +1,10 @@
-"""The API SLI twin pools rounds that earlier runs printed: what `--from-logs` reads back."""
+"""Twin rounds that earlier runs printed, read back: what `api_slis_twin --from-logs` pools."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.api_slis_twin import round_means, rounds_from_logs
+from benchmarks.twinlog import round_means, rounds_from_logs
 
 RUN = """\
 round 1 (harness first): figure, harness, hand, difference
