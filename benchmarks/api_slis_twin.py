@@ -46,7 +46,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes import watch as k8s_watch
 
-from benchmarks.twinlog import Rounds, rounds_from_logs, summarize
+from benchmarks.twinlog import Rounds, add_round, rounds_from_logs, summarize
 from benchmarks.twinstats import alternating_rounds
 from harness.profile import load_profile
 
@@ -238,13 +238,7 @@ def main() -> int:
     rounds = alternating_rounds(args.rounds, lambda: harness_figures(selected),
                                 lambda: hand_process(args.part))
     for round_, first, harness, hand in rounds:
-        print(f"round {round_} ({first} first): figure, harness, hand, difference", flush=True)
-        for key in sorted(hand):
-            ours, theirs = harness[key], hand[key]
-            print(f"  {key:28s} {ours:10.4g} {theirs:10.4g} {(ours - theirs) / theirs * 100:+6.1f} %",
-                  flush=True)
-            pooled.setdefault(key, ([], []))[0].append(ours)
-            pooled[key][1].append(theirs)
+        add_round(pooled, round_, first, harness, hand)
     print(f"over {args.rounds} round(s), per-round figures:")
     summarize(pooled)
     return 0

@@ -20,6 +20,22 @@ ROUND_LINE = re.compile(r"round \d+ \((harness|hand) first\)")
 FIGURE_LINE = re.compile(r"  (\S+\[\S+\])\s+(\S+)\s+(\S+)\s+[-+]\S+ %$")
 
 
+def add_round(pooled: Rounds, round_: int, first: str, harness: dict[str, float],
+              hand: dict[str, float]) -> None:
+    """Print one round in the lines `rounds_from_logs` reads back, and pool its figures."""
+    print(f"round {round_} ({first} first): figure, harness, hand, difference", flush=True)
+    for key in sorted(hand):
+        ours, theirs = harness[key], hand[key]
+        print(f"  {key:28s} {ours:10.4g} {theirs:10.4g} {(ours - theirs) / theirs * 100:+6.1f} %", flush=True)
+        _pool(pooled, key, ours, theirs)
+
+
+def _pool(pooled: Rounds, key: str, ours: float, theirs: float) -> None:
+    harness_values, hand_values = pooled.setdefault(key, ([], []))
+    harness_values.append(ours)
+    hand_values.append(theirs)
+
+
 def rounds_from_logs(logs: list[str]) -> Rounds:
     """The per-round figures earlier runs printed (their whole output), pooled as one run's:
     rounds run on other days pair as well as today's, each with its own hand run."""
@@ -31,8 +47,7 @@ def rounds_from_logs(logs: list[str]) -> Rounds:
                 in_round = True
             elif (figure := FIGURE_LINE.match(line)) and in_round:
                 key, ours, theirs = figure.groups()
-                pooled.setdefault(key, ([], []))[0].append(float(ours))
-                pooled[key][1].append(float(theirs))
+                _pool(pooled, key, float(ours), float(theirs))
             else:
                 in_round = False  # the summary's lines are not rounds
     return pooled

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.twinlog import round_means, rounds_from_logs
+from benchmarks.twinlog import Rounds, add_round, round_means, rounds_from_logs
 
 RUN = """\
 round 1 (harness first): figure, harness, hand, difference
@@ -33,3 +33,13 @@ def test_a_rounds_mean_is_over_the_figures_of_that_round() -> None:
     assert round_means([[10.0, 20.0], [30.0, 40.0]]) == [20.0, 30.0]
     with pytest.raises(ValueError, match="shorter"):  # a figure short of a round would mispair
         round_means([[10.0, 20.0], [30.0]])
+
+
+def test_what_a_round_prints_reads_back_as_the_figures_it_pooled(capsys: pytest.CaptureFixture[str]) -> None:
+    pooled: Rounds = {}
+    add_round(pooled, 1, "harness", {"pod.startup.p50[cp1]": 0.02137, "api.load.p50[get]": 12.8},
+              {"pod.startup.p50[cp1]": 0.021, "api.load.p50[get]": 12.25})
+    add_round(pooled, 2, "hand", {"pod.startup.p50[cp1]": 0.0199, "api.load.p50[get]": 12.02},
+              {"pod.startup.p50[cp1]": 0.0212, "api.load.p50[get]": 12.31})
+    assert pooled["api.load.p50[get]"] == ([12.8, 12.02], [12.25, 12.31])
+    assert rounds_from_logs([capsys.readouterr().out]) == pooled
