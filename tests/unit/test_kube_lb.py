@@ -1,14 +1,24 @@
 """The Kubernetes lab's LB controller, its pure parts: pool addresses as Cilium's LB-IPAM reads
-them, selectors as Cilium reads a missing one, the plan handed to the controller process, and
-the kubernetes target's reading of a Lease (a holder that stopped renewing holds nothing)."""
+them, selectors as Cilium reads a missing one, the plan handed to the controller process, the
+kubernetes target's reading of a Lease (a holder that stopped renewing holds nothing), and the
+controller process leaving nothing behind when `lab down` stops it."""
 
 from __future__ import annotations
 
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import yaml
+
 from harness.profile import load_profile
 from harness.targets.kubernetes.netmanifests import lease_holder, lease_name
+from harness.targets.lab import kube_config as kc
 from harness.targets.lab import kube_lb, labs_here
 from harness.targets.lab.config import make_plan
 
@@ -62,3 +72,50 @@ def test_a_lease_is_held_while_renewed_within_its_duration() -> None:
     assert lease_holder(lease(NOW, holder=""), NOW) is None  # released
     assert lease_holder({}, NOW) is None
     assert lease_name("ns", "web") == "cilium-l2announce-ns-web"
+
+
+# The controller process as `lab up` starts it, with its API passes stubbed out: nothing here
+# sends traffic anywhere.
+CONTROLLER = """
+import sys
+from harness.targets.lab import kube_lb
+kube_lb.Controller.reconcile = lambda self: None
+sys.exit(kube_lb.main(sys.argv[1:]))
+"""
+
+
+def fake_pem(kind: str, body: str) -> str:
+    return base64.b64encode(f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n".encode()).decode()
+
+
+def test_the_controller_stopped_by_sigterm_leaves_no_key_or_certificate_in_tmpdir(tmp_path: Path) -> None:
+    profile = load_profile(REPO / "profiles" / "lab-kubernetes.yaml")
+    lab = profile.lab.model_copy(update={"state_dir": tmp_path / "state"})
+    plan = make_plan(profile.model_copy(update={"lab": lab}))
+    kc.admin_kubeconfig(plan).parent.mkdir(parents=True)
+    cluster = {"server": "https://198.18.0.10:6443",
+               "certificate-authority-data": fake_pem("CERTIFICATE", "Q0E=")}
+    user = {"client-certificate-data": fake_pem("CERTIFICATE", "Y2VydA=="),
+            "client-key-data": fake_pem("PRIVATE KEY", "a2V5")}
+    kc.admin_kubeconfig(plan).write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "lab",
+        "clusters": [{"name": "lab", "cluster": cluster}], "users": [{"name": "admin", "user": user}],
+        "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "admin"}}],
+    }))
+    labs_here.record(plan)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    process = subprocess.Popen([sys.executable, "-c", CONTROLLER, str(plan.state_dir / labs_here.PLAN_JSON)],
+                               cwd=REPO, env={**os.environ, "TMPDIR": str(scratch)})
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(scratch.iterdir())) < 3 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        written = sorted(p.read_text()[:20] for p in scratch.iterdir())
+        assert written == ["-----BEGIN CERTIFICA", "-----BEGIN CERTIFICA", "-----BEGIN PRIVATE K"]
+        process.send_signal(signal.SIGTERM)  # as `lab down` stops it (procs.stop)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        process.wait()
+    assert list(scratch.iterdir()) == []

@@ -15,11 +15,13 @@ by itself once the lab's state directory is gone.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from datetime import UTC, datetime
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from harness.netpol.errors import Problems
@@ -192,9 +194,17 @@ class Controller:
         self.renewed[key] = time.monotonic()
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # `lab down` stops us with SIGTERM. Leaving through SystemExit runs atexit, where the
+    # kubernetes client deletes the files it wrote the kubeconfig's key and certificates to;
+    # SIGTERM's default action left all three behind in $TMPDIR on every lab.
+    raise SystemExit(0)
+
+
 def main(argv: list[str]) -> int:
     from harness.targets.lab.kube_objects import admin_client
 
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     plan = labs_here.plan_from_json(Path(argv[0]).read_text())
     controller = Controller(plan, admin_client(plan))
     failing_since: float | None = None
