@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.errors import HarnessError, ProfileError
+from harness.plugin import interrupts
 from harness.plugin.depth import session_depth
 from harness.plugin.items import OutcomeRecorder
 from harness.plugin.state import (
@@ -154,7 +153,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             reason = ("it is not a directory" if state.runs_dir.exists() and not state.runs_dir.is_dir()
                       else error.strerror or str(error))
             raise pytest.UsageError(f"cannot write the run file in {state.runs_dir}: {reason}") from None
-    _interrupt_on_sigterm()
+    interrupts.install(state.interrupts)  # SIGTERM becomes Ctrl-C; both are remembered
     if session.config.option.collectonly:
         return
     # pytest runs no sessionfinish when sessionstart itself fails or is interrupted (Ctrl-C,
@@ -215,15 +214,11 @@ def _release_after_failed_start(state: HarnessSession, status: str) -> None:
         merge_run(state.runs_dir, state.meta)
 
 
-def _interrupt_on_sigterm() -> None:
-    """SIGTERM becomes Ctrl-C, so rollbacks, target release and the run file still happen."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupt)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = harness_session(item.config)
+    if state is not None and state.is_controller:
+        interrupts.raise_if_received(state.interrupts)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -249,6 +244,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not state.is_controller or state.meta is None:
         return
     prepared, state.prepared = state.prepared, False  # released (or kept) here, not again
+    if state.interrupts and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        exitstatus = session.exitstatus = pytest.ExitCode.INTERRUPTED  # its interrupt was lost
     if not state.records:
         if prepared:
             state.target.release()

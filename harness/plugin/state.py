@@ -39,6 +39,8 @@ class HarnessSession:
     prepared: bool = False
     _recorder: RunRecorder | None = None
     crashed_workers: list[str] = field(default_factory=list)
+    interrupts: list[str] = field(default_factory=list)
+    """Signals received (SIGINT, SIGTERM): see harness.plugin.interrupts."""
 
     @property
     def is_controller(self) -> bool:

@@ -121,6 +121,38 @@ def test_interrupt_after_prepare_in_another_sessionstart_still_deletes_the_names
     assert run_file["run"]["status"] == "interrupted"
 
 
+SWALLOWING_PLUGIN = """
+import os, signal, time
+
+class Finalized:
+    def __del__(self):  # CPython drops what a finalizer raises, KeyboardInterrupt too
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+
+fired = []
+
+def pytest_runtest_call(item):
+    if not fired:
+        fired.append(item.nodeid)
+        Finalized()  # collected at once: Ctrl-C lands in its __del__
+"""
+
+
+def test_ctrl_c_that_a_finalizer_swallowed_still_stops_the_run(cluster: FakeCluster) -> None:
+    # Seen on the Kubernetes lab: a run sent SIGINT just after it created its namespace ran all
+    # its checks and exited 0, as if no one had asked it to stop.
+    (cluster.root / "swallow_ctrl_c.py").write_text(SWALLOWING_PLUGIN)
+    env = {**harness_env(cluster), "PYTHONPATH": str(cluster.root)}
+    done = subprocess.run(harness_command(cluster, "-p", "swallow_ctrl_c", "-q", "suites/controlplane"),
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-2000:]
+    run_file = json.loads(next((cluster.root / "runs").glob("*.json")).read_text())
+    assert run_file["run"]["status"] == "interrupted"
+    assert len(run_file["outcomes"]) == 1  # the test it landed in ended; no other started
+    run_namespace(cluster)
+    assert cluster.api.names("v1", "namespaces") == []
+
+
 def test_scenario_passes_on_the_fakes(cluster: FakeCluster) -> None:
     done = run_harness(cluster, "--allow-disruption", "scenarios/vip-holder-power-loss.yaml", "-q")
     assert done.returncode == 0, done.stdout[-4000:]
